@@ -1,0 +1,42 @@
+//! Server settings that the command line or a test chooses.
+
+use std::time::Duration;
+
+/// How `conference_id` is written in PAC listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConferenceIdFormat {
+    /// A JSON integer, as Zoom's OpenAPI document types it.
+    #[default]
+    Integer,
+    /// A JSON string of digits, as older Zoom examples show it, for testing clients.
+    String,
+}
+
+/// Settings of one server process.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The URL that clients reach this server at, without `/v2`. Token responses carry it as
+    /// `api_url`.
+    pub public_url: String,
+    /// How PAC listings write `conference_id`.
+    pub conference_id_format: ConferenceIdFormat,
+    /// The lifetime of issued tokens. Zoom's is one hour.
+    pub token_lifetime: Duration,
+    /// A fixed signing key. When `None`, the key is generated once and kept in the database.
+    pub signing_key: Option<Vec<u8>>,
+    /// How long a request may take before the server answers 504.
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Returns the defaults for a server reachable at `public_url`.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into(),
+            conference_id_format: ConferenceIdFormat::Integer,
+            token_lifetime: Duration::from_secs(3600),
+            signing_key: None,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
