@@ -26,6 +26,9 @@ pub struct ServerConfig {
     pub signing_key: Option<Vec<u8>>,
     /// How long a request may take before the server answers 504.
     pub request_timeout: Duration,
+    /// Whether the demo apps may request tokens. Their credentials are public, so outside
+    /// demo mode the token endpoint rejects them even if the database holds them.
+    pub demo: bool,
 }
 
 impl ServerConfig {
@@ -37,6 +40,7 @@ impl ServerConfig {
             token_lifetime: Duration::from_secs(3600),
             signing_key: None,
             request_timeout: Duration::from_secs(30),
+            demo: false,
         }
     }
 }

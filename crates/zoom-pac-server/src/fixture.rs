@@ -128,15 +128,14 @@ impl Fixture {
     /// Parses and validates a fixture from JSON text.
     pub fn parse(json: &str) -> Result<Fixture, FixtureError> {
         let deserializer = &mut serde_json::Deserializer::from_str(json);
-        let fixture: Fixture =
-            serde_path_to_error::deserialize(deserializer).map_err(|error| {
-                let path = error.path().to_string();
-                let inner = error.into_inner();
-                FixtureError {
-                    path: if path == "." { String::new() } else { path },
-                    message: inner.to_string(),
-                }
-            })?;
+        let fixture: Fixture = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            FixtureError {
+                path: if path == "." { String::new() } else { path },
+                message: inner.to_string(),
+            }
+        })?;
         validate::validate(&fixture)?;
         Ok(fixture)
     }
@@ -158,6 +157,19 @@ pub const DEMO_JSON: &str = include_str!("../fixtures/demo.json");
 pub fn demo() -> Fixture {
     // The demo file is part of the binary and covered by tests, so it always parses.
     Fixture::parse(DEMO_JSON).expect("the embedded demo fixture is valid")
+}
+
+/// Returns `true` if and only if `client_id` is one of the demo dataset's apps, whose
+/// credentials are published and so must work only in demo mode.
+pub fn is_demo_client(client_id: &str) -> bool {
+    static DEMO_CLIENTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        demo()
+            .accounts
+            .iter()
+            .flat_map(|account| account.apps.iter().map(|app| app.client_id.clone()))
+            .collect()
+    });
+    DEMO_CLIENTS.iter().any(|demo| demo == client_id)
 }
 
 impl FixturePacAccount {

@@ -1,6 +1,7 @@
 //! The state that every request handler shares.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::auth::TokenService;
 use crate::config::ServerConfig;
@@ -12,6 +13,25 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: Arc<TokenService>,
     pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Counters of this process, for tests and diagnostics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    tokens_issued: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts one access token issued by the token endpoint.
+    pub fn count_token_issued(&self) {
+        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Returns how many access tokens the token endpoint has issued since start.
+    pub fn tokens_issued(&self) -> u64 {
+        self.tokens_issued.load(Ordering::Relaxed)
+    }
 }
 
 impl AppState {
@@ -27,6 +47,7 @@ impl AppState {
             store,
             tokens: Arc::new(tokens),
             config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 }

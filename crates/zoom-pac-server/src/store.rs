@@ -12,9 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zoom_pac_model::PacAccount;
 
-pub use records::{
-    Account, App, LoadSummary, Plan, SigningKey, UnknownValue, User, UserStatus,
-};
+pub use records::{Account, App, LoadSummary, Plan, SigningKey, UnknownValue, User, UserStatus};
 pub use sqlite::SqliteStore;
 
 use crate::fixture::Fixture;
@@ -61,8 +59,11 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Option<User>, StoreError>;
 
     /// Returns the user of `account_id` with this email, compared case-insensitively.
-    async fn user_by_email(&self, account_id: &str, email: &str)
-    -> Result<Option<User>, StoreError>;
+    async fn user_by_email(
+        &self,
+        account_id: &str,
+        email: &str,
+    ) -> Result<Option<User>, StoreError>;
 
     /// Returns the user with this email in whichever account has it.
     async fn user_by_email_in_any_account(&self, email: &str) -> Result<Option<User>, StoreError>;

@@ -198,11 +198,9 @@ impl TokenService {
         };
         let mut header = Header::new(Algorithm::HS512);
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|error| {
-            StoreError::Corrupt {
-                table: "signing_keys",
-                message: format!("signing a token failed: {error}"),
-            }
+        jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|error| StoreError::Corrupt {
+            table: "signing_keys",
+            message: format!("signing a token failed: {error}"),
         })
     }
 
@@ -231,7 +229,12 @@ impl TokenService {
             account_id: claims.aid,
             user_id: claims.uid,
             client_id: claims.cid,
-            scopes: claims.scp.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            scopes: claims
+                .scp
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     }
 
@@ -317,9 +320,11 @@ fn unix_now() -> u64 {
 /// Locks for reading. A poisoned lock only means another thread panicked while holding it;
 /// the caches stay consistent, so the value is used anyway.
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -103,7 +103,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             ApiError::Store(error) => tracing::error!(%error, "request failed on a store error"),
-            ApiError::Internal(error) => tracing::error!(%error, "request failed on an internal error"),
+            ApiError::Internal(error) => {
+                tracing::error!(%error, "request failed on an internal error")
+            }
             _ => {}
         }
         let (status, body) = self.status_and_body();
@@ -149,20 +151,26 @@ impl IntoResponse for OAuthFailure {
                 "invalid_client",
                 "Invalid client_id or client_secret",
             ),
-            OAuthFailure::MissingGrantType => {
-                (StatusCode::BAD_REQUEST, "invalid_request", "Missing grant type")
-            }
+            OAuthFailure::MissingGrantType => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Missing grant type",
+            ),
             OAuthFailure::UnsupportedGrantType => (
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 "unsupported grant type",
             ),
-            OAuthFailure::MissingAccountId => {
-                (StatusCode::BAD_REQUEST, "invalid_request", "Missing account_id")
-            }
-            OAuthFailure::InvalidAccountId => {
-                (StatusCode::BAD_REQUEST, "invalid_request", "Invalid account_id")
-            }
+            OAuthFailure::MissingAccountId => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Missing account_id",
+            ),
+            OAuthFailure::InvalidAccountId => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Invalid account_id",
+            ),
             OAuthFailure::BodyTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_request",

@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use zoom_pac_model::ZoomError;
 
 use crate::state::AppState;
@@ -42,7 +42,9 @@ pub(super) async fn log_and_time(
     };
 
     if let Some(id) = &request_id {
-        response.headers_mut().insert(TRACKING_ID.clone(), id.clone());
+        response
+            .headers_mut()
+            .insert(TRACKING_ID.clone(), id.clone());
     }
     let status = response.status();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -67,7 +69,10 @@ fn timeout_response(timeout: Duration) -> Response {
     tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
     let mut response = (
         StatusCode::GATEWAY_TIMEOUT,
-        Json(ZoomError::new(504, "The request timed out. Try again later.")),
+        Json(ZoomError::new(
+            504,
+            "The request timed out. Try again later.",
+        )),
     )
         .into_response();
     response

@@ -19,6 +19,7 @@ use zoom_pac_model::TokenResponse;
 
 use super::error::OAuthFailure;
 use crate::auth::{TokenKind, secret};
+use crate::fixture;
 use crate::state::AppState;
 
 /// The largest token request body accepted, in bytes. A real request is under 100 bytes.
@@ -76,6 +77,10 @@ async fn issue_token(
         tracing::warn!(client.id = %client_id, "token request rejected: invalid client credentials");
         return Err(OAuthFailure::InvalidClient);
     };
+    if !state.config.demo && fixture::is_demo_client(&app.client_id) {
+        tracing::warn!(client.id = %app.client_id, "token request rejected: demo apps work only with --demo");
+        return Err(OAuthFailure::InvalidClient);
+    }
 
     match params.grant_type.as_deref() {
         None | Some("") => return Err(OAuthFailure::MissingGrantType),
@@ -101,6 +106,7 @@ async fn issue_token(
             &app.scopes,
         )
         .await?;
+    state.metrics.count_token_issued();
     tracing::info!(client.id = %app.client_id, account.id = %app.account_id, "issued an access token");
 
     let body = TokenResponse {
@@ -111,7 +117,10 @@ async fn issue_token(
         api_url: Some(state.config.public_url.clone()),
     };
     Ok((
-        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
         Json(body),
     )
         .into_response())

@@ -9,8 +9,8 @@ use zoom_pac_model::PacAccountList;
 
 use super::error::ApiError;
 use super::extract::{Bearer, UserRef};
-use crate::auth::scope::{PAC_ADMIN_REQUIRED_NAMES, PAC_REQUIRED_NAMES, PacAccess};
 use crate::auth::AccessToken;
+use crate::auth::scope::{PAC_ADMIN_REQUIRED_NAMES, PAC_REQUIRED_NAMES, PacAccess};
 use crate::config::ConferenceIdFormat;
 use crate::state::AppState;
 use crate::store::User;

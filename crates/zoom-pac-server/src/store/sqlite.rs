@@ -4,7 +4,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use zoom_pac_model::{ConferenceId, DialInNumber, PacAccount};
 
@@ -88,7 +90,11 @@ fn app_from_row(row: &SqliteRow) -> Result<App, StoreError> {
         owner_user_id: row.try_get("owner_user_id")?,
         name: row.try_get("name")?,
         secret_sha256: row.try_get("secret_sha256")?,
-        scopes: scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        scopes: scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -133,11 +139,18 @@ async fn fetch_pac_accounts(
             country: row.try_get("country")?,
         };
         // `accounts` has at least the entry pushed above.
-        let Some(account) = accounts.last_mut() else { continue };
+        let Some(account) = accounts.last_mut() else {
+            continue;
+        };
         match kind.as_str() {
             "dedicated" => account.dedicated_dial_in_number.push(number),
             "global" => account.global_dial_in_numbers.push(number),
-            other => return Err(corrupt("dial_in_numbers", format!("unknown kind {other:?}"))),
+            other => {
+                return Err(corrupt(
+                    "dial_in_numbers",
+                    format!("unknown kind {other:?}"),
+                ));
+            }
         }
     }
     Ok(accounts)
@@ -192,12 +205,14 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email_in_any_account(&self, email: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_lower = ?1"))
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| user_from_row(&row))
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email_lower = ?1"
+        ))
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| user_from_row(&row))
+        .transpose()
     }
 
     async fn pac_accounts(&self, user_id: &str) -> Result<Vec<PacAccount>, StoreError> {
@@ -256,7 +271,9 @@ impl Store for SqliteStore {
 
     async fn rotate_signing_key(&self, key: SigningKey) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM signing_keys").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM signing_keys")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO signing_keys (kid, secret, created_at, is_current) \
              VALUES (?1, ?2, unixepoch(), 1)",
@@ -430,10 +447,11 @@ async fn apply_app(
     app: &FixtureApp,
     summary: &mut LoadSummary,
 ) -> Result<(), StoreError> {
-    let holder: Option<String> = sqlx::query_scalar("SELECT account_id FROM apps WHERE client_id = ?1")
-        .bind(&app.client_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let holder: Option<String> =
+        sqlx::query_scalar("SELECT account_id FROM apps WHERE client_id = ?1")
+            .bind(&app.client_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some(holder) = holder.filter(|holder| holder != &account.id) {
         return Err(StoreError::Conflict(format!(
             "app {:?} already belongs to account {holder:?}",

@@ -1,0 +1,47 @@
+//! `zoom-pac load FILE`: validate a fixture and write it to the database in one transaction.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use zoom_pac_server::fixture::Fixture;
+use zoom_pac_server::store;
+
+use super::DatabaseArgs;
+
+/// Load accounts, users, PAC accounts and apps from a JSON fixture file.
+///
+/// The whole file is validated first and written in one transaction, so a broken file
+/// changes nothing. Loading the same file twice changes nothing the second time.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The fixture file (format in the README).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
+    let fixture = Fixture::read(&args.file)
+        .with_context(|| format!("invalid fixture {}", args.file.display()))?;
+    let store = store::open(&args.database.database)
+        .await
+        .context("failed to open the database")?;
+    let summary = store.apply_fixture(&fixture).await.with_context(|| {
+        format!(
+            "failed to load {}; nothing was written",
+            args.file.display()
+        )
+    })?;
+    println!(
+        "loaded {}: {} accounts, {} users, {} PAC accounts and {} apps added or changed",
+        args.file.display(),
+        summary.accounts,
+        summary.users,
+        summary.pac_accounts,
+        summary.apps
+    );
+    Ok(ExitCode::SUCCESS)
+}
