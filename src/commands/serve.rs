@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tokio::net::TcpListener;
 use zoom_pac_server::fixture::{self, Fixture};
+use zoom_pac_server::limit::LimitTable;
 use zoom_pac_server::{AppState, ConferenceIdFormat, ServerConfig, store};
 
 use super::{DatabaseArgs, SigningKeyArgs};
@@ -46,6 +47,15 @@ pub struct ServeArgs {
     /// How long a request may run before the server answers 504, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,
+    /// Override one rate limit, as PLAN.LABEL.WINDOW=N: PLAN is free, pro, business,
+    /// education, enterprise, partner or all; LABEL is light, medium or heavy; WINDOW is qps
+    /// (per second) or daily (per UTC day); N is a count or `off`. Repeatable, applied in
+    /// order on top of Zoom's limits. Example: --rate-limit business.light.qps=500
+    #[arg(long = "rate-limit", value_name = "RULE")]
+    pub rate_limits: Vec<String>,
+    /// Disable every rate limit (for load tests); --rate-limit rules still apply on top.
+    #[arg(long)]
+    pub no_rate_limits: bool,
     #[command(flatten)]
     pub signing_key: SigningKeyArgs,
 }
@@ -57,6 +67,15 @@ pub enum ConferenceIdArg {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut limits = if args.no_rate_limits {
+        LimitTable::unlimited()
+    } else {
+        LimitTable::default()
+    };
+    for rule in &args.rate_limits {
+        limits.apply_rule(rule)?;
+    }
+
     // Read and validate every fixture before touching the database.
     let mut fixtures = Vec::new();
     if args.demo {
@@ -104,6 +123,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
     config.signing_key = args.signing_key.key()?;
     config.demo = args.demo;
+    config.limits = limits;
     let state = AppState::new(store, config)
         .await
         .context("failed to load the signing key")?;

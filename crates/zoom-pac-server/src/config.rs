@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::limit::LimitTable;
+
 /// How `conference_id` is written in PAC listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConferenceIdFormat {
@@ -29,6 +31,8 @@ pub struct ServerConfig {
     /// Whether the demo apps may request tokens. Their credentials are public, so outside
     /// demo mode the token endpoint rejects them even if the database holds them.
     pub demo: bool,
+    /// The rate limits per plan and label.
+    pub limits: LimitTable,
 }
 
 impl ServerConfig {
@@ -41,6 +45,7 @@ impl ServerConfig {
             signing_key: None,
             request_timeout: Duration::from_secs(30),
             demo: false,
+            limits: LimitTable::default(),
         }
     }
 }

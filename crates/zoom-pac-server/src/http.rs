@@ -6,6 +6,7 @@ mod health;
 mod middleware;
 mod oauth;
 mod pac;
+mod rate_limit;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;

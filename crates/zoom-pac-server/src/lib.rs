@@ -3,6 +3,7 @@
 //! The layers, from the outside in:
 //! - [`http`]: routes, extractors and Zoom-style error bodies;
 //! - [`auth`]: access tokens, client secrets and scopes;
+//! - [`limit`]: Zoom's rate limits per account, plan and label, behind one trait;
 //! - [`store`]: accounts, users, PAC accounts, apps and signing keys, behind one trait;
 //! - [`fixture`]: the JSON format that loads data into a store.
 //!
@@ -13,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod fixture;
 pub mod http;
+pub mod limit;
 pub mod state;
 pub mod store;
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::auth::TokenService;
 use crate::config::ServerConfig;
+use crate::limit::{MemoryLimiter, RateLimiter};
 use crate::store::{Store, StoreError};
 
 /// Shared, cheaply cloned handles to the store, the token service and the settings.
@@ -13,6 +14,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: Arc<TokenService>,
     pub config: Arc<ServerConfig>,
+    pub limiter: Arc<dyn RateLimiter>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -35,8 +37,17 @@ impl Metrics {
 }
 
 impl AppState {
-    /// Builds the state, loading or creating the signing key.
+    /// Builds the state with an in-process rate limiter, loading or creating the signing key.
     pub async fn new(store: Arc<dyn Store>, config: ServerConfig) -> Result<Self, StoreError> {
+        Self::with_limiter(store, Arc::new(MemoryLimiter::new()), config).await
+    }
+
+    /// Builds the state with the given rate limiter, loading or creating the signing key.
+    pub async fn with_limiter(
+        store: Arc<dyn Store>,
+        limiter: Arc<dyn RateLimiter>,
+        config: ServerConfig,
+    ) -> Result<Self, StoreError> {
         let tokens = TokenService::new(
             Arc::clone(&store),
             config.signing_key.as_deref(),
@@ -47,6 +58,7 @@ impl AppState {
             store,
             tokens: Arc::new(tokens),
             config: Arc::new(config),
+            limiter,
             metrics: Arc::new(Metrics::default()),
         })
     }

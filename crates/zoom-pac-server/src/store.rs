@@ -68,6 +68,20 @@ pub trait Store: Send + Sync + 'static {
     /// Returns the user with this email in whichever account has it.
     async fn user_by_email_in_any_account(&self, email: &str) -> Result<Option<User>, StoreError>;
 
+    /// Lists up to `limit` users of `account_id` with `status` whose [`User::seq`] is greater
+    /// than `after_seq`, in ascending `seq` order. Users added later get a greater `seq`,
+    /// so paging by `seq` stays correct while users are added.
+    async fn list_users(
+        &self,
+        account_id: &str,
+        status: UserStatus,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError>;
+
+    /// Counts the users of `account_id` with `status`.
+    async fn count_users(&self, account_id: &str, status: UserStatus) -> Result<u64, StoreError>;
+
     /// Returns the user's PAC accounts with their dial-in numbers, in load order.
     async fn pac_accounts(&self, user_id: &str) -> Result<Vec<PacAccount>, StoreError>;
 

@@ -5,8 +5,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use zoom_pac_model::{OAuthError, ZoomError};
 
+use std::time::SystemTime;
+
 use crate::auth::TokenError;
 use crate::auth::scope::missing_scopes_message;
+use crate::limit::{Label, WindowKind};
 use crate::store::StoreError;
 
 /// A failed API request. Only [`IntoResponse`] below picks statuses and codes.
@@ -34,6 +37,14 @@ pub enum ApiError {
     /// The store failed. The cause is logged; the client sees a generic message.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A rate-limit window of the token's account is full.
+    #[error("rate limited")]
+    RateLimited {
+        label: Label,
+        window: WindowKind,
+        limit: u64,
+        retry_at: SystemTime,
+    },
     /// A fault in the server itself. The cause is logged; the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +102,20 @@ impl ApiError {
                     "The service is temporarily unavailable. Try again later.",
                 ),
             ),
+            ApiError::RateLimited { window, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ZoomError::new(
+                    429,
+                    match window {
+                        WindowKind::PerSecond => {
+                            "You have reached the maximum per-second rate limit for this API. Try again later."
+                        }
+                        WindowKind::Daily => {
+                            "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."
+                        }
+                    },
+                ),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ZoomError::new(500, "An internal error occurred."),
@@ -114,6 +139,21 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        if let ApiError::RateLimited {
+            label,
+            window,
+            limit,
+            retry_at,
+        } = self
+        {
+            super::rate_limit::add_rejection_headers(
+                response.headers_mut(),
+                label,
+                window,
+                limit,
+                retry_at,
+            );
         }
         response
     }

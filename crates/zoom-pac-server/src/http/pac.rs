@@ -9,9 +9,11 @@ use zoom_pac_model::PacAccountList;
 
 use super::error::ApiError;
 use super::extract::{Bearer, UserRef};
+use super::rate_limit;
 use crate::auth::AccessToken;
 use crate::auth::scope::{PAC_ADMIN_REQUIRED_NAMES, PAC_REQUIRED_NAMES, PacAccess};
 use crate::config::ConferenceIdFormat;
+use crate::limit::Label;
 use crate::state::AppState;
 use crate::store::User;
 
@@ -19,8 +21,8 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v2/users/{userId}/pac", get(list_pac_accounts))
 }
 
-/// Authenticates, checks the scopes, resolves the user, checks that PAC is enabled for the
-/// account and the user, and lists the user's PAC accounts.
+/// Authenticates, checks the scopes and the account's rate limit, resolves the user, checks
+/// that PAC is enabled for the account and the user, and lists the user's PAC accounts.
 async fn list_pac_accounts(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -28,6 +30,14 @@ async fn list_pac_accounts(
 ) -> Result<Response, ApiError> {
     let access = PacAccess::from_scopes(token.scopes())
         .ok_or(ApiError::MissingScopes(&PAC_REQUIRED_NAMES))?;
+
+    // An account deleted after the token was issued leaves the token without meaning.
+    let account = state
+        .store
+        .account(&token.account_id)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let admission = rate_limit::enforce(&state, &account, Label::Light).await?;
 
     let user = match access {
         PacAccess::Account => resolve_user(&state, &token, &user_ref)
@@ -41,12 +51,6 @@ async fn list_pac_accounts(
             .ok_or(ApiError::MissingScopes(&PAC_ADMIN_REQUIRED_NAMES))?,
     };
 
-    // An account deleted after the token was issued leaves the token without meaning.
-    let account = state
-        .store
-        .account(&token.account_id)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
     if !account.audio_conferencing {
         return Err(ApiError::AccountPacDisabled);
     }
@@ -57,7 +61,9 @@ async fn list_pac_accounts(
     let list = PacAccountList {
         pac_accounts: state.store.pac_accounts(&user.id).await?,
     };
-    Ok(encode(&list, state.config.conference_id_format))
+    let mut response = encode(&list, state.config.conference_id_format);
+    admission.add_headers(response.headers_mut());
+    Ok(response)
 }
 
 /// Finds the user that `user_ref` names among the token's account's users.

@@ -122,6 +122,9 @@ pub struct User {
     pub pac_enabled: bool,
     /// When the user was created, in RFC 3339 form.
     pub created_at: String,
+    /// The user's position in insertion order across the store, used for paging. It never
+    /// changes once the user exists.
+    pub seq: i64,
 }
 
 /// A Server-to-Server OAuth app that may request tokens for its account.

@@ -10,14 +10,14 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use zoom_pac_model::{ConferenceId, DialInNumber, PacAccount};
 
-use super::{Account, App, LoadSummary, SigningKey, Store, StoreError, User};
+use super::{Account, App, LoadSummary, SigningKey, Store, StoreError, User, UserStatus};
 use crate::auth::secret;
 use crate::fixture::{Fixture, FixtureAccount, FixtureApp, FixtureUser};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const USER_COLUMNS: &str = "id, account_id, email, first_name, last_name, user_type, status, \
-                            pac_enabled, created_at";
+                            pac_enabled, created_at, seq";
 
 /// A store in one SQLite database file.
 #[derive(Debug, Clone)]
@@ -79,6 +79,7 @@ fn user_from_row(row: &SqliteRow) -> Result<User, StoreError> {
         status: status.parse().map_err(|e| corrupt("users", e))?,
         pac_enabled: row.try_get("pac_enabled")?,
         created_at: row.try_get("created_at")?,
+        seq: row.try_get("seq")?,
     })
 }
 
@@ -213,6 +214,36 @@ impl Store for SqliteStore {
         .await?
         .map(|row| user_from_row(&row))
         .transpose()
+    }
+
+    async fn list_users(
+        &self,
+        account_id: &str,
+        status: UserStatus,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users \
+             WHERE account_id = ?1 AND status = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+        ))
+        .bind(account_id)
+        .bind(status.as_str())
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn count_users(&self, account_id: &str, status: UserStatus) -> Result<u64, StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE account_id = ?1 AND status = ?2")
+                .bind(account_id)
+                .bind(status.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     async fn pac_accounts(&self, user_id: &str) -> Result<Vec<PacAccount>, StoreError> {
