@@ -113,10 +113,10 @@ fn quote_conference_ids(value: &mut serde_json::Value) {
         return;
     };
     for account in accounts {
-        if let Some(id) = account.get_mut("conference_id") {
-            if let Some(number) = id.as_u64() {
-                *id = serde_json::Value::String(number.to_string());
-            }
+        if let Some(id) = account.get_mut("conference_id")
+            && let Some(number) = id.as_u64()
+        {
+            *id = serde_json::Value::String(number.to_string());
         }
     }
 }

@@ -1,0 +1,11 @@
+//! End-to-end tests of the HTTP API: the server on a random local port, over real HTTP, with a
+//! temporary SQLite database loaded with the demo dataset.
+
+mod support;
+
+mod errors;
+mod fixtures;
+mod health;
+mod oauth;
+mod pac;
+mod restart;
