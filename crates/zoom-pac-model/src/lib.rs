@@ -10,8 +10,10 @@ mod error;
 mod lenient;
 mod pac;
 mod token;
+mod user;
 
 pub use conference_id::{ConferenceId, InvalidConferenceId};
 pub use error::{FieldError, OAuthError, ZoomError};
 pub use pac::{DialInNumber, PacAccount, PacAccountList};
 pub use token::TokenResponse;
+pub use user::{User, UserPage};

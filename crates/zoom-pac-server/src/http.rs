@@ -1,5 +1,6 @@
 //! The HTTP API: routes, extractors, Zoom-style errors and the layers around them.
 
+mod access;
 mod error;
 mod extract;
 mod health;
@@ -7,6 +8,7 @@ mod middleware;
 mod oauth;
 mod pac;
 mod rate_limit;
+mod users;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -25,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(oauth::router())
         .merge(pac::router())
+        .merge(users::router())
         .merge(health::router())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,37 +1,62 @@
-//! The scopes that allow listing PAC accounts, and the error message for missing ones.
+//! The scopes each operation accepts, and Zoom's message for missing ones.
 
-/// Scopes that allow listing the PAC accounts of any user of the token's account.
-pub const PAC_ADMIN: [&str; 2] = ["pac:read:admin", "pac:read:list_pac_accounts:admin"];
-
-/// Scopes that allow listing only the PAC accounts of the token's own user.
-pub const PAC_OWN: [&str; 2] = ["pac:read", "pac:read:list_pac_accounts"];
-
-/// The granular scopes that Zoom names when a token may not list PAC accounts at all.
-pub const PAC_REQUIRED_NAMES: [&str; 2] = [
-    "pac:read:list_pac_accounts",
-    "pac:read:list_pac_accounts:admin",
-];
-
-/// The granular scope that Zoom names when a token may list only its own user's accounts.
-pub const PAC_ADMIN_REQUIRED_NAMES: [&str; 1] = ["pac:read:list_pac_accounts:admin"];
-
-/// Which users' PAC accounts a token may list.
+/// The scopes that allow one operation, and the names Zoom lists when they are missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PacAccess {
+pub struct ScopeRule {
+    /// Scopes that allow the operation on any user of the token's account.
+    pub admin: &'static [&'static str],
+    /// Scopes that allow the operation only on the token's own user.
+    pub own: &'static [&'static str],
+    /// The granular scope names listed when the token has none of the scopes above.
+    pub required: &'static [&'static str],
+    /// The names listed when an own-user token asks for another user.
+    pub admin_required: &'static [&'static str],
+}
+
+/// `GET /v2/users/{userId}/pac`.
+pub const LIST_PAC_ACCOUNTS: ScopeRule = ScopeRule {
+    admin: &["pac:read:admin", "pac:read:list_pac_accounts:admin"],
+    own: &["pac:read", "pac:read:list_pac_accounts"],
+    required: &[
+        "pac:read:list_pac_accounts",
+        "pac:read:list_pac_accounts:admin",
+    ],
+    admin_required: &["pac:read:list_pac_accounts:admin"],
+};
+
+/// `GET /v2/users`, which only account-level scopes allow.
+pub const LIST_USERS: ScopeRule = ScopeRule {
+    admin: &["user:read:admin", "user:read:list_users:admin"],
+    own: &[],
+    required: &["user:read:list_users:admin"],
+    admin_required: &["user:read:list_users:admin"],
+};
+
+/// `GET /v2/users/{userId}`.
+pub const GET_USER: ScopeRule = ScopeRule {
+    admin: &["user:read:admin", "user:read:user:admin"],
+    own: &["user:read", "user:read:user"],
+    required: &["user:read:user", "user:read:user:admin"],
+    admin_required: &["user:read:user:admin"],
+};
+
+/// Which users a token may act on for one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
     /// Any user of the token's account.
     Account,
     /// Only the token's own user.
     OwnUser,
 }
 
-impl PacAccess {
+impl ScopeRule {
     /// Returns the widest access that `scopes` grant, or `None` if they grant none.
-    pub fn from_scopes<'a>(scopes: impl IntoIterator<Item = &'a str> + Clone) -> Option<Self> {
+    pub fn access<'a>(&self, scopes: impl IntoIterator<Item = &'a str> + Clone) -> Option<Access> {
         let has = |wanted: &[&str]| scopes.clone().into_iter().any(|s| wanted.contains(&s));
-        if has(&PAC_ADMIN) {
-            Some(PacAccess::Account)
-        } else if has(&PAC_OWN) {
-            Some(PacAccess::OwnUser)
+        if has(self.admin) {
+            Some(Access::Account)
+        } else if has(self.own) {
+            Some(Access::OwnUser)
         } else {
             None
         }
@@ -54,20 +79,21 @@ mod tests {
     #[test]
     fn admin_scope_wins_over_own_scope() {
         assert_eq!(
-            PacAccess::from_scopes(["pac:read", "pac:read:admin"]),
-            Some(PacAccess::Account)
+            LIST_PAC_ACCOUNTS.access(["pac:read", "pac:read:admin"]),
+            Some(Access::Account)
         );
         assert_eq!(
-            PacAccess::from_scopes(["pac:read:list_pac_accounts"]),
-            Some(PacAccess::OwnUser)
+            LIST_PAC_ACCOUNTS.access(["pac:read:list_pac_accounts"]),
+            Some(Access::OwnUser)
         );
-        assert_eq!(PacAccess::from_scopes(["user:read:admin"]), None);
+        assert_eq!(LIST_PAC_ACCOUNTS.access(["user:read:admin"]), None);
+        assert_eq!(LIST_USERS.access(["user:read"]), None);
     }
 
     #[test]
     fn message_matches_zoom_format() {
         assert_eq!(
-            missing_scopes_message(&PAC_REQUIRED_NAMES),
+            missing_scopes_message(LIST_PAC_ACCOUNTS.required),
             "Invalid access token, does not contain scopes:[pac:read:list_pac_accounts, pac:read:list_pac_accounts:admin]."
         );
     }

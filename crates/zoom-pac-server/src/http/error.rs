@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use zoom_pac_model::{OAuthError, ZoomError};
+use zoom_pac_model::{FieldError, OAuthError, ZoomError};
 
 use std::time::SystemTime;
 
@@ -30,6 +30,12 @@ pub enum ApiError {
     UserPacDisabled,
     #[error("account does not have audio conferencing")]
     AccountPacDisabled,
+    /// Query parameters failed validation.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// A `next_page_token` that is malformed or older than its lifetime.
+    #[error("invalid or expired next_page_token")]
+    InvalidPageToken,
     #[error("no route")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -86,6 +92,18 @@ impl ApiError {
             ApiError::AccountPacDisabled => (
                 StatusCode::BAD_REQUEST,
                 ZoomError::new(200, "Account not enable PAC."),
+            ),
+            ApiError::Validation(errors) => (
+                StatusCode::BAD_REQUEST,
+                ZoomError {
+                    code: 300,
+                    message: "Validation Failed.".to_owned(),
+                    errors: Some(errors.clone()),
+                },
+            ),
+            ApiError::InvalidPageToken => (
+                StatusCode::BAD_REQUEST,
+                ZoomError::new(300, "The next page token is invalid or expired."),
             ),
             ApiError::RouteNotFound => (
                 StatusCode::NOT_FOUND,

@@ -8,4 +8,6 @@ mod fixtures;
 mod health;
 mod oauth;
 mod pac;
+mod rate_limits;
 mod restart;
+mod users;
