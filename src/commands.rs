@@ -1,5 +1,6 @@
 //! The subcommands. Each module holds one command's arguments and its `run`.
 
+mod generate;
 mod load;
 mod serve;
 mod token;
@@ -15,6 +16,7 @@ pub const DEFAULT_DATABASE: &str = "zoom-pac.db";
 pub enum Command {
     Serve(serve::ServeArgs),
     Load(load::LoadArgs),
+    Generate(generate::GenerateArgs),
     Token(token::TokenArgs),
 }
 
@@ -32,6 +34,7 @@ impl Command {
         match self {
             Command::Serve(args) => serve::run(args).await,
             Command::Load(args) => load::run(args).await,
+            Command::Generate(args) => generate::run(args).await,
             Command::Token(args) => token::run(args).await,
         }
     }

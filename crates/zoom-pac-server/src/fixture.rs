@@ -5,6 +5,7 @@
 //! whole file before the caller writes anything, so that a broken file changes nothing. Every
 //! error names the entry and field at fault, as a path such as `accounts[0].users[2].email`.
 
+pub mod generate;
 mod validate;
 
 use std::fmt;
