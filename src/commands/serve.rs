@@ -3,13 +3,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tokio::net::TcpListener;
 use zoom_pac_server::fixture::{self, Fixture};
-use zoom_pac_server::limit::LimitTable;
+use zoom_pac_server::limit::{
+    self, LimitTable, MemoryLimiter, RateLimiter, RedisLimiter, RedisLimiterConfig,
+};
 use zoom_pac_server::{AppState, ConferenceIdFormat, ServerConfig, store};
 
 use super::{DatabaseArgs, SigningKeyArgs};
@@ -56,6 +59,19 @@ pub struct ServeArgs {
     /// Disable every rate limit (for load tests); --rate-limit rules still apply on top.
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Share rate-limit counters with every server that uses this Redis and prefix, as
+    /// redis://[:PASSWORD@]HOST[:PORT][/DB]. Without it, each process counts on its own.
+    /// While Redis is unreachable, each process counts on its own and retries once a second.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_name = "URL")]
+    pub redis: Option<String>,
+    /// The prefix of the rate-limit keys in Redis. Servers that share limits use the same one.
+    #[arg(
+        long,
+        env = "ZOOM_PAC_REDIS_PREFIX",
+        default_value = limit::DEFAULT_PREFIX,
+        value_name = "PREFIX"
+    )]
+    pub redis_prefix: String,
     #[command(flatten)]
     pub signing_key: SigningKeyArgs,
 }
@@ -124,7 +140,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.signing_key = args.signing_key.key()?;
     config.demo = args.demo;
     config.limits = limits;
-    let state = AppState::new(store, config)
+    let limiter: Arc<dyn RateLimiter> = match &args.redis {
+        Some(url) => {
+            let redis_config = RedisLimiterConfig {
+                prefix: args.redis_prefix.clone(),
+                ..RedisLimiterConfig::default()
+            };
+            Arc::new(RedisLimiter::connect(url, redis_config).await?)
+        }
+        None => Arc::new(MemoryLimiter::new()),
+    };
+    let state = AppState::with_limiter(store, limiter, config)
         .await
         .context("failed to load the signing key")?;
 

@@ -7,6 +7,7 @@
 //! only admitted requests are counted.
 
 mod memory;
+mod redis;
 mod table;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 
 pub use memory::MemoryLimiter;
+pub use redis::{DEFAULT_PREFIX, RedisLimiter, RedisLimiterConfig, RedisLimiterStatus};
 pub use table::{Label, LimitTable, ParseRuleError};
 
 /// The seconds in a daily window.

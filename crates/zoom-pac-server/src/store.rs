@@ -1,9 +1,11 @@
-//! Storage: one trait, [`Store`], with a SQLite implementation.
+//! Storage: one trait, [`Store`], with a SQLite implementation for one process and a
+//! PostgreSQL implementation that several processes can share.
 //!
 //! Queries are checked at run time rather than by sqlx's compile-time macros, because those
 //! would need a live database of every backend at build time. The store test suite covers
 //! every query instead.
 
+mod postgres;
 mod records;
 mod sqlite;
 
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zoom_pac_model::PacAccount;
 
+pub use postgres::PostgresStore;
 pub use records::{Account, App, LoadSummary, Plan, SigningKey, UnknownValue, User, UserStatus};
 pub use sqlite::SqliteStore;
 
@@ -36,8 +39,11 @@ pub enum StoreError {
         table: &'static str,
         message: String,
     },
-    /// The database URL names no supported backend.
-    #[error("unsupported database URL {0:?}: expected a SQLite file path or a sqlite: URL")]
+    /// The database URL names no supported backend. The URL is stored with its password
+    /// replaced by [`redact_url`], so that printing the error never shows it.
+    #[error(
+        "unsupported database URL {0:?}: expected a SQLite file path, a sqlite: URL or a postgres:// URL"
+    )]
     UnsupportedUrl(String),
 }
 
@@ -106,12 +112,114 @@ pub trait Store: Send + Sync + 'static {
     async fn apply_fixture(&self, fixture: &Fixture) -> Result<LoadSummary, StoreError>;
 }
 
-/// Opens the store that `url` names, creating and migrating the database as needed.
+/// Opens the store that `url` names and applies the migrations it lacks.
 ///
-/// `url` is a SQLite file path or a `sqlite:` URL.
+/// `url` is a `postgres://` or `postgresql://` URL of an existing database, a `sqlite:`
+/// URL, or a SQLite file path (created if missing). Any other `scheme://` URL is rejected.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    match url_scheme(url) {
+        Some("postgres" | "postgresql") => Ok(Arc::new(PostgresStore::open(url).await?)),
+        Some("sqlite") | None => Ok(Arc::new(SqliteStore::open(url).await?)),
+        Some(_) => Err(StoreError::UnsupportedUrl(redact_url(url))),
     }
-    Ok(Arc::new(SqliteStore::open(url).await?))
+}
+
+/// Returns the scheme of a `scheme://...` or `sqlite:...` URL, or `None` for a file path.
+fn url_scheme(url: &str) -> Option<&str> {
+    if url.starts_with("sqlite:") {
+        return Some("sqlite");
+    }
+    let (scheme, _) = url.split_once("://")?;
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    is_scheme.then_some(scheme)
+}
+
+/// Returns `url` with the password of its user info (`scheme://user:PASSWORD@host`) and any
+/// `password` query parameter replaced by `REDACTED`, for error messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let mut redacted = url.to_owned();
+    if let Some(start) = url.find("://").map(|index| index + 3) {
+        let authority_end = url[start..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |index| start + index);
+        // The last '@' ends the user info, because a password may contain '@'.
+        if let Some(at) = url[start..authority_end].rfind('@').map(|i| start + i)
+            && let Some(colon) = url[start..at].find(':').map(|i| start + i)
+        {
+            redacted = format!("{}REDACTED{}", &url[..=colon], &url[at..]);
+        }
+    }
+    redact_password_parameter(&redacted)
+}
+
+/// Replaces the value of every `password=` query parameter with `REDACTED`.
+fn redact_password_parameter(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                format!("{name}=REDACTED")
+            }
+            _ => parameter.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", parameters.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_hides_passwords() {
+        let cases = [
+            (
+                "postgres://app:s3cret@db.example:5432/pac",
+                "postgres://app:REDACTED@db.example:5432/pac",
+            ),
+            (
+                "postgresql://app:p@ss@db/pac?sslmode=require",
+                "postgresql://app:REDACTED@db/pac?sslmode=require",
+            ),
+            (
+                "postgres://app@db/pac?password=s3cret&sslmode=disable",
+                "postgres://app@db/pac?password=REDACTED&sslmode=disable",
+            ),
+            (
+                "redis://:s3cret@127.0.0.1:6379/0",
+                "redis://:REDACTED@127.0.0.1:6379/0",
+            ),
+            ("postgres://app@db/pac", "postgres://app@db/pac"),
+            ("zoom-pac.db", "zoom-pac.db"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_url(url), expected, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn open_rejects_unknown_scheme_without_password() {
+        let error = match open("mysql://app:s3cret@127.0.0.1/pac").await {
+            Ok(_) => panic!("a mysql URL was accepted"),
+            Err(error) => error,
+        };
+        assert!(matches!(error, StoreError::UnsupportedUrl(_)), "{error:?}");
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(!format!("{error:?}").contains("s3cret"), "{error:?}");
+    }
+
+    #[test]
+    fn url_scheme_tells_paths_from_urls() {
+        assert_eq!(url_scheme("postgres://db/pac"), Some("postgres"));
+        assert_eq!(url_scheme("sqlite://pac.db"), Some("sqlite"));
+        assert_eq!(url_scheme("sqlite:pac.db"), Some("sqlite"));
+        assert_eq!(url_scheme("data/pac.db"), None);
+        assert_eq!(url_scheme("/tmp/a://b.db"), None);
+    }
 }
