@@ -30,7 +30,9 @@
 //! [`RedisLimiterConfig::retry_interval`] (the other checks meanwhile go straight to the
 //! local limiter), and on recovery logs how many checks it decided locally. During an outage
 //! each process enforces the limit on its own, so N processes admit up to N times the limit
-//! per window, and Redis's counters do not include those local admissions afterwards.
+//! per window, and Redis's counters do not include those local admissions afterwards. A
+//! script that timed out may still run once a hung Redis resumes, so Redis may count a few
+//! checks that were decided locally: that only lowers later admissions.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
