@@ -1,6 +1,7 @@
 //! The subcommands. Each module holds one command's arguments and its `run`.
 
 mod generate;
+mod list;
 mod load;
 mod serve;
 mod token;
@@ -18,6 +19,7 @@ pub enum Command {
     Load(load::LoadArgs),
     Generate(generate::GenerateArgs),
     Token(token::TokenArgs),
+    List(list::ListArgs),
 }
 
 impl Command {
@@ -36,6 +38,7 @@ impl Command {
             Command::Load(args) => load::run(args).await,
             Command::Generate(args) => generate::run(args).await,
             Command::Token(args) => token::run(args).await,
+            Command::List(args) => list::run(args).await,
         }
     }
 }
