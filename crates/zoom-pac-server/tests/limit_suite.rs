@@ -487,7 +487,7 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-/// Waits until the server at `url` answers PING, for at most about ten seconds.
+/// Waits until the server at `url` replies to PING, for at most about ten seconds.
 fn wait_until_ready(url: &str, dir: &Path) {
     let client = redis::Client::open(url).expect("valid Redis URL");
     for _ in 0..200 {
@@ -504,7 +504,7 @@ fn wait_until_ready(url: &str, dir: &Path) {
     );
 }
 
-/// A limiter configuration that notices failures and retries quickly.
+/// Returns a limiter configuration that notices failures and retries quickly.
 fn quick_config() -> RedisLimiterConfig {
     RedisLimiterConfig {
         prefix: "zoompac-fallback:".to_owned(),

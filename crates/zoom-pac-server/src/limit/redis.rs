@@ -17,10 +17,11 @@
 //! Each process takes the window number from its own clock, so clock skew between processes
 //! is the only source of over-admission while Redis works. Over any span of real time, the
 //! processes together admit at most the limit times the number of distinct window numbers
-//! that their clocks show during that span. If the clocks of any two processes differ by at
-//! most δ (less than one window), one window of the slowest clock shows its own window
-//! number and, during its last δ, the next one: at most twice the limit, and the excess
-//! falls within δ before the boundary. With δ = 0 that is exactly the limit.
+//! that their clocks show during that span. Suppose the clocks of any two processes differ by
+//! at most δ (less than one window). During one window of the slowest clock, the others show
+//! its window number and, in its last δ, the next one. So that window admits at most twice
+//! the limit, with the excess within δ before the boundary. With δ = 0 it admits exactly the
+//! limit.
 //!
 //! # Outages
 //!
@@ -87,9 +88,9 @@ pub struct RedisLimiterConfig {
 }
 
 impl Default for RedisLimiterConfig {
-    /// Returns the default prefix, 500 ms timeouts and one retry per second. Redis on the
-    /// same network answers a check in well under a millisecond, so the timeouts only bound
-    /// how long requests wait while Redis is hung or unreachable.
+    /// Returns the default prefix, 500 ms timeouts and one retry per second. The timeouts
+    /// only bound how long requests wait while Redis is hung or unreachable, because a
+    /// healthy Redis nearby replies far sooner.
     fn default() -> Self {
         Self {
             prefix: DEFAULT_PREFIX.to_owned(),
@@ -100,7 +101,7 @@ impl Default for RedisLimiterConfig {
     }
 }
 
-/// What a [`RedisLimiter`] has done since it was created, for tests and diagnostics.
+/// The connection state and counters of a [`RedisLimiter`], for tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RedisLimiterStatus {
     /// Whether checks currently go to Redis.
@@ -126,8 +127,8 @@ pub struct RedisLimiter {
 
 /// The limiter's connection state.
 enum Link {
-    /// Checks go to Redis through `manager`. `generation` tells this connection from the
-    /// earlier ones, so that a late failure on a discarded connection starts no new outage.
+    /// Checks go to Redis through `manager`. `generation` distinguishes this connection from
+    /// the earlier ones, so that a late failure on a discarded connection starts no new outage.
     Up {
         manager: ConnectionManager,
         generation: u64,
@@ -148,7 +149,7 @@ struct Outage {
     next_generation: u64,
 }
 
-/// Where one check is decided.
+/// The path that decides one check.
 enum Route {
     Redis {
         manager: ConnectionManager,
