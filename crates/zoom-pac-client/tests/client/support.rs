@@ -1,5 +1,5 @@
 //! The real zoom-pac server on a random port, and a hand-written HTTP stub for responses
-//! that the server never sends.
+//! that the server cannot send on demand.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -60,7 +60,7 @@ impl TestServer {
         server
     }
 
-    /// Starts a server on `listener` with the database at `db`, which may already hold the
+    /// Starts a server on `listener` with the database at `db`, which may already contain the
     /// demo dataset.
     pub async fn serve(
         listener: TcpListener,
@@ -148,7 +148,7 @@ impl Drop for TestServer {
     }
 }
 
-/// Writes the raw HTTP response for request number `n` (0 for the first request).
+/// A function that returns the raw HTTP response for request number `n` (0 for the first).
 pub type Responder = Arc<dyn Fn(usize) -> String + Send + Sync>;
 
 /// A hand-written HTTP/1.1 server that responds to each request with the responder's text
