@@ -46,7 +46,8 @@ impl Command {
 /// The database option shared by every command that opens the store.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// The database: a SQLite file path (created if missing) or a sqlite: URL.
+    /// The database: a SQLite file path (created if missing), a sqlite: URL, or a
+    /// postgres:// URL of an existing PostgreSQL database.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE, value_name = "URL")]
     pub database: String,
 }

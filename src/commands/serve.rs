@@ -105,7 +105,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let store = store::open(&args.database.database)
         .await
-        .with_context(|| format!("failed to open the database {:?}", args.database.database))?;
+        .with_context(|| {
+            format!(
+                "failed to open the database {:?}",
+                store::redact_url(&args.database.database)
+            )
+        })?;
     for (name, fixture) in &fixtures {
         let summary = store
             .apply_fixture(fixture)
