@@ -4,16 +4,22 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use futures::{Stream, TryStreamExt, stream};
 use reqwest::header::{ACCEPT, HeaderValue};
 use reqwest::{Method, Url};
-use zoom_pac_model::{OAuthError as OAuthErrorBody, PacAccountList, TokenResponse};
+use zoom_pac_model::{OAuthError as OAuthErrorBody, PacAccountList, TokenResponse, User, UserPage};
 
 use crate::auth::{AccessToken, Credentials, FetchedToken, Secret, TokenCache};
 use crate::builder::ClientBuilder;
 use crate::error::{Error, OAuthError};
+use crate::pacer::Pacer;
 use crate::response::{RawResponse, tracking_id};
 use crate::retry::{RetryPolicy, is_retryable_status, is_retryable_transport};
 use crate::segment::encode_user;
+
+/// The page size that [`Client::list_users`] requests: the largest that every Zoom API
+/// version accepts.
+pub const USERS_PAGE_SIZE: u32 = 300;
 
 /// The largest response body read, in bytes. A PAC listing is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -35,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) credentials: Credentials,
     pub(crate) tokens: TokenCache,
     pub(crate) retry: RetryPolicy,
+    pub(crate) pacer: Option<Pacer>,
 }
 
 impl fmt::Debug for Client {
@@ -93,15 +100,69 @@ impl Client {
         }
     }
 
-    fn pac_url(&self, user: &str) -> Result<Url, Error> {
-        let segment = encode_user(user)?;
-        let url = format!("{}/users/{segment}/pac", self.inner.api_url);
+    /// Fetches one page of the account's users: `GET {api_url}/users`, optionally filtered by
+    /// `status` (`active`, `inactive` or `pending`; Zoom's default is `active`). Pass the
+    /// previous page's `next_page_token` to get the next page; the last page has an empty
+    /// one. Zoom caps `page_size` at 300 per page on this server and documents 2000 on newer
+    /// API versions.
+    pub async fn list_users_page(
+        &self,
+        status: Option<&str>,
+        page_size: u32,
+        next_page_token: Option<&str>,
+    ) -> Result<UserPage, Error> {
+        let mut url = self.api_endpoint("users")?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(status) = status {
+                query.append_pair("status", status);
+            }
+            query.append_pair("page_size", &page_size.to_string());
+            if let Some(token) = next_page_token.filter(|token| !token.is_empty()) {
+                query.append_pair("next_page_token", token);
+            }
+        }
+        let response = self.get_authorized("list_users", &url).await?;
+        if !response.status.is_success() {
+            return Err(response.into_api_error());
+        }
+        response.decode("user list")
+    }
+
+    /// Lists every user of the account with `status`, page by page, as a stream. Each page
+    /// is requested only when the stream reaches it, and an error ends the stream.
+    pub fn list_users<'a>(
+        &'a self,
+        status: Option<&'a str>,
+    ) -> impl Stream<Item = Result<User, Error>> + Send + 'a {
+        // The state is the token of the next page, or `None` after the last page.
+        stream::try_unfold(Some(String::new()), move |next| async move {
+            let Some(token) = next else {
+                return Ok(None);
+            };
+            let page = self
+                .list_users_page(status, USERS_PAGE_SIZE, Some(&token))
+                .await?;
+            let next = (!page.next_page_token.is_empty()).then(|| page.next_page_token.clone());
+            Ok(Some((page.users, next)))
+        })
+        .map_ok(|users| stream::iter(users.into_iter().map(Ok)))
+        .try_flatten()
+    }
+
+    fn api_endpoint(&self, path: &str) -> Result<Url, Error> {
+        let url = format!("{}/{path}", self.inner.api_url);
         Url::parse(&url).map_err(|error| {
             Error::Config(format!(
                 "the API URL {:?} is invalid: {error}",
                 self.inner.api_url
             ))
         })
+    }
+
+    fn pac_url(&self, user: &str) -> Result<Url, Error> {
+        let segment = encode_user(user)?;
+        self.api_endpoint(&format!("users/{segment}/pac"))
     }
 
     /// Sends an authorized GET. When the API rejects a Server-to-Server token with code 124
@@ -203,8 +264,8 @@ impl Client {
     /// whatever its status. Fails on a transport error after the last attempt, or on a body
     /// larger than [`MAX_BODY_BYTES`].
     ///
-    /// Every request of the client goes through here, so that a later request pacer has one
-    /// place to wait in.
+    /// Every request of the client goes through here. With a pacer, each attempt of an API
+    /// request waits for its send slot, and each response adjusts the pacer.
     async fn execute(
         &self,
         operation: &'static str,
@@ -218,7 +279,18 @@ impl Client {
                 // A streamed body cannot be sent twice. No request of this client has one.
                 return finish(self.send(request).await);
             };
+            let paced = self
+                .inner
+                .pacer
+                .as_ref()
+                .filter(|_| operation != "request_token");
+            if let Some(pacer) = paced {
+                pacer.acquire().await;
+            }
             let outcome = self.send(copy).await;
+            if let (Some(pacer), Attempt::Response(response)) = (paced, &outcome) {
+                pacer.observe(response.status, &response.rate_limit()).await;
+            }
             let (wait, reason) = match &outcome {
                 Attempt::Response(response) if is_retryable_status(response.status) => {
                     retry_wait_for_status(policy, attempt, response)

@@ -51,14 +51,16 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+mod pacer;
 mod rate_limit;
 mod response;
 mod retry;
 mod segment;
 
 pub use builder::{ClientBuilder, DEFAULT_API_URL, DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_URL};
-pub use client::{Client, MAX_BODY_BYTES};
+pub use client::{Client, MAX_BODY_BYTES, USERS_PAGE_SIZE};
 pub use error::{ApiError, DecodeError, Error, OAuthError};
+pub use pacer::Pacer;
 pub use rate_limit::{RateLimit, RetryAfter};
 pub use response::{RawResponse, TRACKING_ID};
 pub use retry::RetryPolicy;

@@ -8,3 +8,4 @@ mod listing;
 mod retries;
 mod support;
 mod tokens;
+mod users;
