@@ -1,5 +1,7 @@
 //! The subcommands. Each module holds one command's arguments and its `run`.
 
+mod api;
+mod export;
 mod generate;
 mod list;
 mod load;
@@ -18,6 +20,7 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Load(load::LoadArgs),
     Generate(generate::GenerateArgs),
+    Export(export::ExportArgs),
     Token(token::TokenArgs),
     List(list::ListArgs),
 }
@@ -37,6 +40,7 @@ impl Command {
             Command::Serve(args) => serve::run(args).await,
             Command::Load(args) => load::run(args).await,
             Command::Generate(args) => generate::run(args).await,
+            Command::Export(args) => export::run(args).await,
             Command::Token(args) => token::run(args).await,
             Command::List(args) => list::run(args).await,
         }

@@ -6,7 +6,9 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use zoom_pac_client::{Client, DEFAULT_API_URL, DEFAULT_TOKEN_URL, Error, RetryPolicy, StatusCode};
+use zoom_pac_client::{Error, StatusCode};
+
+use super::api::ApiArgs;
 
 use render::Style;
 
@@ -43,45 +45,13 @@ pub struct ListArgs {
     /// Also print the HTTP status and the response headers, on stderr.
     #[arg(long, short)]
     pub verbose: bool,
-    /// The account id of the Server-to-Server OAuth app.
-    #[arg(long, env = "ZOOM_ACCOUNT_ID", value_name = "ID")]
-    pub account_id: Option<String>,
-    /// The client id of the Server-to-Server OAuth app.
-    #[arg(long, env = "ZOOM_CLIENT_ID", value_name = "ID")]
-    pub client_id: Option<String>,
-    /// The client secret of the Server-to-Server OAuth app. Prefer the environment
-    /// variable: a flag shows in the process list.
-    #[arg(
-        long,
-        env = "ZOOM_CLIENT_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET"
-    )]
-    pub client_secret: Option<String>,
-    /// An access token to send as is, instead of requesting one. Prefer the environment
-    /// variable: a flag shows in the process list.
-    #[arg(
-        long,
-        env = "ZOOM_ACCESS_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub access_token: Option<String>,
-    /// The API base URL, up to and including `/v2`.
-    #[arg(long, env = "ZOOM_API_URL", default_value = DEFAULT_API_URL, value_name = "URL")]
-    pub api_url: String,
-    /// The OAuth token endpoint.
-    #[arg(long, env = "ZOOM_OAUTH_URL", default_value = DEFAULT_TOKEN_URL, value_name = "URL")]
-    pub oauth_url: String,
-    /// How many times a request is retried after HTTP 429, a 5xx status or a connection
-    /// failure.
-    #[arg(long, value_name = "COUNT", default_value_t = 3)]
-    pub retries: u32,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 /// The exit codes of `list`, as documented in [`EXIT_CODES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub(super) enum Outcome {
     Listed = 0,
     Usage = 2,
     Authentication = 3,
@@ -97,7 +67,7 @@ impl From<Outcome> for ExitCode {
 }
 
 pub async fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let client = match build_client(&args) {
+    let client = match args.api.client(None) {
         Ok(client) => client,
         Err(message) => {
             eprintln!("error: {message}");
@@ -133,60 +103,9 @@ pub async fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(Outcome::Listed.into())
 }
 
-fn build_client(args: &ListArgs) -> Result<Client, String> {
-    let builder = Client::builder()
-        .api_url(&args.api_url)
-        .token_url(&args.oauth_url)
-        .user_agent(concat!("zoom-pac/", env!("CARGO_PKG_VERSION")))
-        .retry_policy(RetryPolicy::default().max_attempts(args.retries.saturating_add(1)));
-
-    let builder = if let Some(token) = present(&args.access_token) {
-        builder.access_token(token)
-    } else {
-        let account_id = present(&args.account_id);
-        let client_id = present(&args.client_id);
-        let client_secret = present(&args.client_secret);
-        match (account_id, client_id, client_secret) {
-            (Some(account_id), Some(client_id), Some(client_secret)) => {
-                builder.server_to_server(account_id, client_id, client_secret)
-            }
-            (None, None, None) => {
-                return Err(
-                    "missing credentials: set ZOOM_ACCESS_TOKEN (or --access-token), \
-                     or set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (or \
-                     --account-id, --client-id and --client-secret) for a Server-to-Server \
-                     OAuth app"
-                        .to_owned(),
-                );
-            }
-            (account_id, client_id, client_secret) => {
-                let missing: Vec<&str> = [
-                    (account_id, "ZOOM_ACCOUNT_ID (or --account-id)"),
-                    (client_id, "ZOOM_CLIENT_ID (or --client-id)"),
-                    (client_secret, "ZOOM_CLIENT_SECRET (or --client-secret)"),
-                ]
-                .into_iter()
-                .filter_map(|(value, name)| value.is_none().then_some(name))
-                .collect();
-                return Err(format!(
-                    "missing Server-to-Server OAuth credentials: set {}",
-                    missing.join(" and ")
-                ));
-            }
-        }
-    };
-    builder.build().map_err(|error| error.to_string())
-}
-
-/// Returns the value unless it is missing or blank: an empty environment variable counts
-/// as unset.
-fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().filter(|value| !value.trim().is_empty())
-}
-
 /// Prints the failure on stderr, with the status and headers when `verbose`, and returns
 /// the matching exit code.
-fn report_failure(error: &Error, verbose: bool) -> Outcome {
+pub(super) fn report_failure(error: &Error, verbose: bool) -> Outcome {
     if verbose && let (Some(status), Some(headers)) = (error.status(), error.headers()) {
         eprint!("{}", render::status_and_headers(status, headers));
     }
@@ -278,12 +197,5 @@ mod tests {
             let row = format!("\n  {}  ", outcome as u8);
             assert!(EXIT_CODES.contains(&row), "{outcome:?} is missing");
         }
-    }
-
-    #[test]
-    fn blank_values_count_as_missing() {
-        assert_eq!(present(&Some("  ".to_owned())), None);
-        assert_eq!(present(&None), None);
-        assert_eq!(present(&Some("x".to_owned())), Some("x"));
     }
 }
