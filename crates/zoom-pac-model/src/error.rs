@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Validation failures (code 300) add a list of field errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZoomError {
     /// Zoom's error code, such as 124 (invalid token) or 1001 (user not found). It is not the
     /// HTTP status.
@@ -14,6 +15,7 @@ pub struct ZoomError {
     pub message: String,
     /// The fields that failed validation, present only on validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<FieldError>))]
     pub errors: Option<Vec<FieldError>>,
 }
 
@@ -36,6 +38,7 @@ impl fmt::Display for ZoomError {
 
 /// One entry of a validation error's `errors` list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The request field that failed validation.
     pub field: String,
@@ -45,6 +48,7 @@ pub struct FieldError {
 
 /// Zoom's error body for the OAuth token endpoint: `{"reason": "...", "error": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OAuthError {
     /// The human-readable reason.
     #[serde(default)]

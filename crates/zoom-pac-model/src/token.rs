@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of a successful `POST /oauth/token` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     /// The bearer token to send in the `Authorization` header.
     pub access_token: String,
@@ -14,6 +15,7 @@ pub struct TokenResponse {
     pub scope: String,
     /// The base URL of the API that accepts the token, without the `/v2` suffix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub api_url: Option<String>,
 }
 

@@ -5,6 +5,7 @@ use crate::lenient::null_as_empty;
 /// A user as `GET /v2/users` and `GET /v2/users/{userId}` return it, limited to the fields
 /// that zoom-pac keeps. Unknown fields in Zoom's larger user objects are ignored on input.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// The user id.
     pub id: String,
@@ -16,26 +17,34 @@ pub struct User {
     pub user_type: i64,
     /// `active`, `inactive` or `pending`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub display_name: Option<String>,
     /// The account id, sent only by `GET /v2/users/{userId}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account_id: Option<String>,
     /// When the user was created, as an ISO-8601 UTC time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub created_at: Option<String>,
     /// When the user joined Zoom, as an ISO-8601 UTC time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub user_created_at: Option<String>,
 }
 
 /// One page of `GET /v2/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPage {
     /// The token of the next page; empty on the last page. It expires after 15 minutes.
     #[serde(default)]

@@ -33,6 +33,20 @@ pub struct ServerConfig {
     pub demo: bool,
     /// The rate limits per plan and label.
     pub limits: LimitTable,
+    /// The maximum length of the request target (scheme, authority, path and query), in
+    /// bytes. Longer targets get 414.
+    pub max_uri_length: usize,
+    /// The maximum number of request header fields, counting each line of a repeated field.
+    /// More fields get 431.
+    pub max_header_count: usize,
+    /// The maximum total size of the request header names and values, in bytes. Larger
+    /// headers get 431.
+    pub max_header_bytes: usize,
+    /// How long a client may take to send a request line and its headers, counted from when
+    /// the server starts waiting for them: at the connection's start, or when the previous
+    /// response on a kept-alive connection ends. The server then closes the connection
+    /// without a response, which also closes idle kept-alive connections.
+    pub header_read_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -46,6 +60,10 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             demo: false,
             limits: LimitTable::default(),
+            max_uri_length: 2048,
+            max_header_count: 100,
+            max_header_bytes: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }

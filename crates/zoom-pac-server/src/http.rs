@@ -4,8 +4,10 @@ mod access;
 mod error;
 mod extract;
 mod health;
+mod limits;
 mod middleware;
 mod oauth;
+mod openapi;
 mod pac;
 mod rate_limit;
 mod users;
@@ -29,13 +31,15 @@ pub fn router(state: AppState) -> Router {
         .merge(pac::router())
         .merge(users::router())
         .merge(health::router())
+        .merge(openapi::router())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-                .layer(from_fn_with_state(state.clone(), middleware::log_and_time)),
+                .layer(from_fn_with_state(state.clone(), middleware::log_and_time))
+                .layer(from_fn_with_state(state.clone(), limits::enforce)),
         )
         .with_state(state)
 }
