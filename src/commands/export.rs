@@ -4,11 +4,14 @@ mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
 use zoom_pac_client::model::User;
 use zoom_pac_client::{Client, Error, USERS_PAGE_SIZE};
 
@@ -156,41 +159,47 @@ enum ExportError {
 
 async fn export(client: &Client, args: &ExportArgs, sink: &mut Sink) -> Result<Tally, ExportError> {
     let mut tally = Tally::default();
-    let status = args.status.as_str();
+    let progress = progress_bar();
+    let pages = Arc::new(AtomicU64::new(0));
 
-    // Listing every user first gives the progress bar its total.
-    let mut users = Vec::new();
-    let mut next_page_token = String::new();
-    let listing = spinner("listing users");
-    loop {
-        let page = client
-            .list_users_page(Some(status), USERS_PAGE_SIZE, Some(&next_page_token))
-            .await
-            .map_err(ExportError::Api)?;
-        tally.requests += 1;
-        users.extend(page.users);
-        listing.set_message(format!(
-            "listing users: {} of {}",
-            users.len(),
-            page.total_records
-        ));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        next_page_token = page.next_page_token;
-    }
-    listing.finish_and_clear();
+    // A separate task pages through the users ahead of the PAC requests, so that listing
+    // overlaps with fetching instead of stalling it once per page.
+    let (sender, receiver) = mpsc::channel::<Result<User, Error>>(2 * USERS_PAGE_SIZE as usize);
+    let lister = tokio::spawn(list_users(
+        client.clone(),
+        args.status.as_str(),
+        sender,
+        progress.clone(),
+        Arc::clone(&pages),
+    ));
 
-    let progress = progress_bar(users.len() as u64);
-    let mut results = futures::stream::iter(users)
-        .map(|user| async move {
-            let result = client.list_pac_accounts(&user.id).await;
-            (user, result)
-        })
-        .buffered(args.concurrency);
-    while let Some((user, result)) = results.next().await {
+    let users = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    let mut results = std::pin::pin!(
+        users
+            .map(|user| async move {
+                match user {
+                    Ok(user) => {
+                        let result = client.list_pac_accounts(&user.id).await;
+                        Ok((user, result))
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .buffered(args.concurrency)
+    );
+    while let Some(item) = results.next().await {
+        let (user, result) = match item {
+            Ok(pair) => pair,
+            Err(error) => {
+                lister.abort();
+                return Err(ExportError::Api(error));
+            }
+        };
         tally.requests += 1;
         tally.users += 1;
+        progress.inc(1);
         let result = match result {
             Ok(list) => UserResult::Accounts(list),
             Err(Error::Api(api)) if api.code == Some(2024) => {
@@ -200,28 +209,55 @@ async fn export(client: &Client, args: &ExportArgs, sink: &mut Sink) -> Result<T
             Err(error) => {
                 tracing::warn!(user.id = %user.id, %error, "fetching a user's PAC accounts failed");
                 tally.failed.push((user, error.to_string()));
-                progress.inc(1);
                 continue;
             }
         };
         tally.rows += sink.write(&user, &result).map_err(ExportError::Output)?;
-        progress.inc(1);
     }
     progress.finish_and_clear();
+    tally.requests += pages.load(Ordering::Relaxed);
     Ok(tally)
 }
 
-/// Returns a spinner on stderr, hidden when stderr is not a terminal.
-fn spinner(message: &str) -> ProgressBar {
-    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    spinner.set_message(message.to_owned());
-    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-    spinner
+/// Sends every user with `status` into `sender`, page by page, and then an error if a page
+/// fails. Sets the progress bar's length from the first page's total.
+async fn list_users(
+    client: Client,
+    status: &'static str,
+    sender: mpsc::Sender<Result<User, Error>>,
+    progress: ProgressBar,
+    pages: Arc<AtomicU64>,
+) {
+    let mut next_page_token = String::new();
+    loop {
+        let page = match client
+            .list_users_page(Some(status), USERS_PAGE_SIZE, Some(&next_page_token))
+            .await
+        {
+            Ok(page) => page,
+            Err(error) => {
+                let _ = sender.send(Err(error)).await;
+                return;
+            }
+        };
+        pages.fetch_add(1, Ordering::Relaxed);
+        progress.set_length(page.total_records);
+        for user in page.users {
+            if sender.send(Ok(user)).await.is_err() {
+                // The export stopped reading.
+                return;
+            }
+        }
+        if page.next_page_token.is_empty() {
+            return;
+        }
+        next_page_token = page.next_page_token;
+    }
 }
 
 /// Returns a progress bar of users on stderr, hidden when stderr is not a terminal.
-fn progress_bar(total: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template("{bar:40} {pos}/{len} users  {per_sec:.0}  ETA {eta}")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
