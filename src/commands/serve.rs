@@ -112,6 +112,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     for (name, fixture) in &fixtures {
+        tracing::info!(fixture = %name, "loading fixture");
         let summary = store
             .apply_fixture(fixture)
             .await
