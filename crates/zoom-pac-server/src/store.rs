@@ -5,6 +5,7 @@
 //! would need a live database of every backend at build time. The store test suite covers
 //! every query instead.
 
+pub mod cache;
 mod postgres;
 mod records;
 mod sqlite;
@@ -14,21 +15,35 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use zoom_pac_model::PacAccount;
 
+pub use cache::{CachedReads, DataVersion, ReadCache, SharedVersionQuery};
 pub use postgres::PostgresStore;
 pub use records::{Account, App, LoadSummary, Plan, SigningKey, UnknownValue, User, UserStatus};
 pub use sqlite::SqliteStore;
 
 use crate::fixture::Fixture;
 
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migration(error)
+    }
+}
+
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database could not be reached or failed a query.
+    /// The database could not be reached or failed a query. The message includes the cause,
+    /// so the cause is not also chained as a source, which would print it twice.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Applying the migrations failed.
     #[error("database migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(sqlx::migrate::MigrateError),
     /// A write would break a rule that the store enforces, such as moving a user to another
     /// account. The message names the entity.
     #[error("{0}")]
@@ -109,7 +124,25 @@ pub trait Store: Send + Sync + 'static {
     async fn rotate_signing_key(&self, key: SigningKey) -> Result<(), StoreError>;
 
     /// Writes a validated fixture in one transaction: all of it or nothing.
+    ///
+    /// A load that changes accounts, users or PAC accounts changes the [`DataVersion`] before
+    /// it returns, so that every process's [`ReadCache`] drops what it read before.
     async fn apply_fixture(&self, fixture: &Fixture) -> Result<LoadSummary, StoreError>;
+
+    /// Returns the current data version of the database, the same in every process that
+    /// shares it. See [`cache`] for what a change of it guarantees.
+    async fn data_version(&self) -> Result<DataVersion, StoreError>;
+
+    /// Returns this store handle's cache of account, user and PAC account reads.
+    fn read_cache(&self) -> &ReadCache;
+}
+
+/// Checks the data version once and returns the reads that this process cached at that
+/// version. A request calls it once, before its first read, and makes every later read of
+/// accounts, users and PAC accounts through the result.
+pub async fn cached_reads(store: &dyn Store) -> Result<CachedReads, StoreError> {
+    let version = store.data_version().await?;
+    Ok(store.read_cache().at(version))
 }
 
 /// Opens the store that `url` names and applies the migrations it lacks.

@@ -5,6 +5,12 @@
 //! already issued. Keys are looked up by the `kid` in each token's header and cached for
 //! [`KEY_RECHECK`], after which the store is asked again; a key rotated out of the store
 //! therefore stops verifying on every process within that time.
+//!
+//! Verified tokens are cached, because checking the HMAC and parsing the claims cost more
+//! than the rest of a cached request. A cached token is served only for the same full text,
+//! only while it has not expired and only while the key that verified it is still the key
+//! cached for its `kid`, so expiry and key rotation act on cached tokens exactly as on new
+//! ones.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -28,6 +34,9 @@ const MAX_TOKEN_LEN: usize = 4096;
 
 /// Unknown key ids remembered, at most, before the negative cache is cleared.
 const MAX_CACHED_KEYS: usize = 1024;
+
+/// Verified tokens remembered, at most, before the token cache is cleared.
+pub const MAX_CACHED_TOKENS: usize = 4096;
 
 /// Who a token acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +118,20 @@ impl KeyPair {
     }
 }
 
+/// A token that passed verification, with what decides whether it still does.
+struct VerifiedToken {
+    /// The token's full text. The cache is keyed by the signature alone, which is cheaper to
+    /// hash, so a hit must also match this.
+    text: Box<str>,
+    token: Arc<AccessToken>,
+    kid: Arc<str>,
+    /// The key that verified the token. A hit is served only while this is still the key
+    /// cached for `kid`.
+    key: Arc<DecodingKey>,
+    /// The `exp` claim, in seconds since the Unix epoch.
+    expires: u64,
+}
+
 struct Cached<T> {
     value: T,
     fetched: Instant,
@@ -134,6 +157,8 @@ pub struct TokenService {
     configured: Option<Arc<KeyPair>>,
     current: RwLock<Option<Cached<Arc<KeyPair>>>>,
     verifying: RwLock<HashMap<String, Cached<Option<Arc<DecodingKey>>>>>,
+    /// Verified tokens by their signature, the text after the last `.`.
+    verified: RwLock<HashMap<Box<str>, VerifiedToken>>,
     lifetime: Duration,
     validation: Validation,
 }
@@ -162,6 +187,7 @@ impl TokenService {
             store,
             current: RwLock::new(None),
             verifying: RwLock::new(HashMap::new()),
+            verified: RwLock::new(HashMap::new()),
             lifetime,
             validation,
         };
@@ -206,9 +232,67 @@ impl TokenService {
 
     /// Verifies a token's signature, format and expiry.
     pub async fn verify(&self, token: &str) -> Result<AccessToken, TokenError> {
+        self.verify_shared(token)
+            .await
+            .map(|verified| AccessToken::clone(&verified))
+    }
+
+    /// Verifies a token like [`TokenService::verify`], using the cache of verified tokens when
+    /// it can, and returns the token shared with that cache.
+    pub async fn verify_shared(&self, token: &str) -> Result<Arc<AccessToken>, TokenError> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid);
         }
+        if let Some(verified) = self.cached_token(token).await? {
+            return Ok(verified);
+        }
+        let verified = self.verify_uncached(token).await?;
+        let now = unix_now();
+        if now >= verified.expires {
+            return Err(TokenError::Expired);
+        }
+        let access = Arc::clone(&verified.token);
+        let mut cache = write(&self.verified);
+        if cache.len() >= MAX_CACHED_TOKENS {
+            cache.retain(|_, cached| now < cached.expires);
+            if cache.len() >= MAX_CACHED_TOKENS {
+                cache.clear();
+            }
+        }
+        cache.insert(signature(token).into(), verified);
+        Ok(access)
+    }
+
+    /// Returns the cached verification of `token` if it still holds: `None` if the token is
+    /// not cached or its key changed since, an error if it has expired.
+    async fn cached_token(&self, token: &str) -> Result<Option<Arc<AccessToken>>, TokenError> {
+        let (access, kid, key, expires) = {
+            let cache = read(&self.verified);
+            let Some(cached) = cache
+                .get(signature(token))
+                .filter(|cached| *cached.text == *token)
+            else {
+                return Ok(None);
+            };
+            (
+                Arc::clone(&cached.token),
+                Arc::clone(&cached.kid),
+                Arc::clone(&cached.key),
+                cached.expires,
+            )
+        };
+        if unix_now() >= expires {
+            return Err(TokenError::Expired);
+        }
+        let current = self.verifying_key(&kid).await?;
+        Ok(current
+            .is_some_and(|current| Arc::ptr_eq(&current, &key))
+            .then_some(access))
+    }
+
+    /// Checks the signature and claims of `token` without the cache. Expiry is left to the
+    /// caller.
+    async fn verify_uncached(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::HS512 {
             return Err(TokenError::Invalid);
@@ -221,10 +305,7 @@ impl TokenService {
         if claims.ver != CLAIMS_VERSION {
             return Err(TokenError::Invalid);
         }
-        if unix_now() >= claims.exp {
-            return Err(TokenError::Expired);
-        }
-        Ok(AccessToken {
+        let access = AccessToken {
             kind: claims.tty,
             account_id: claims.aid,
             user_id: claims.uid,
@@ -235,7 +316,27 @@ impl TokenService {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
+        };
+        Ok(VerifiedToken {
+            text: token.into(),
+            token: Arc::new(access),
+            kid: kid.into(),
+            key,
+            expires: claims.exp,
         })
+    }
+
+    /// Verifies `token` without the cache of verified tokens, for benchmarks that compare
+    /// both paths.
+    pub async fn verify_without_cache(&self, token: &str) -> Result<AccessToken, TokenError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Invalid);
+        }
+        let verified = self.verify_uncached(token).await?;
+        if unix_now() >= verified.expires {
+            return Err(TokenError::Expired);
+        }
+        Ok(AccessToken::clone(&verified.token))
     }
 
     async fn signing_key(&self) -> Result<Arc<KeyPair>, StoreError> {
@@ -277,6 +378,14 @@ impl TokenService {
         cache.insert(kid.to_owned(), Cached::new(key.clone()));
         Ok(key)
     }
+}
+
+/// Returns the signature part of a JWT: the text after its last `.`, or all of it when it
+/// has none.
+fn signature(token: &str) -> &str {
+    token
+        .rsplit_once('.')
+        .map_or(token, |(_, signature)| signature)
 }
 
 /// Returns the key id of a configured key: a digest, so that the id reveals nothing of it.

@@ -1,5 +1,7 @@
 //! Request extractors whose rejections are Zoom-style errors.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, Path};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -12,9 +14,10 @@ use crate::state::AppState;
 /// The verified token of a request, read only from `Authorization: Bearer`.
 ///
 /// Zoom stopped accepting `access_token` in the query string, so a request that carries the
-/// token there and not in the header is rejected as having no token.
+/// token there and not in the header is rejected as having no token. The token is shared with
+/// the token service's cache of verified tokens.
 #[derive(Debug, Clone)]
-pub struct Bearer(pub AccessToken);
+pub struct Bearer(pub Arc<AccessToken>);
 
 impl FromRequestParts<AppState> for Bearer {
     type Rejection = ApiError;
@@ -32,7 +35,7 @@ impl FromRequestParts<AppState> for Bearer {
             .ok()
             .and_then(bearer_token)
             .ok_or(ApiError::InvalidToken)?;
-        Ok(Bearer(state.tokens.verify(token).await?))
+        Ok(Bearer(state.tokens.verify_shared(token).await?))
     }
 }
 

@@ -21,18 +21,17 @@ pub static TRACKING_ID: HeaderName = HeaderName::from_static("x-zm-trackingid");
 /// one log line: method, matched route, status, latency and request id.
 ///
 /// The log names the route template, not the path, so that emails in paths stay out of the
-/// logs.
+/// logs. When the log level hides the line, nothing of it is computed.
 pub(super) async fn log_and_time(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "<unmatched>".to_owned(), |path| path.as_str().to_owned());
+    let log = tracing::enabled!(target: "zoom_pac::http", tracing::Level::INFO);
+    let method = log.then(|| request.method().clone());
+    // MatchedPath wraps a reference-counted string, so cloning it copies no text.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let request_id = request.headers().get(&REQUEST_ID).cloned();
 
     let timeout = state.config.request_timeout;
@@ -46,6 +45,10 @@ pub(super) async fn log_and_time(
             .headers_mut()
             .insert(TRACKING_ID.clone(), id.clone());
     }
+    let Some(method) = method else {
+        return response;
+    };
+    let route = route.as_ref().map_or("<unmatched>", MatchedPath::as_str);
     let status = response.status();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let request_id = request_id

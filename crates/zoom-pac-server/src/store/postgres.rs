@@ -8,17 +8,28 @@
 //! - the current signing key is inserted with `ON CONFLICT DO NOTHING` against a partial
 //!   unique index, so that processes starting together agree on one key;
 //! - the pool gives up acquiring a connection after [`ACQUIRE_TIMEOUT`], so that requests
-//!   fail fast while the database is down, and reconnects by itself once it is back.
+//!   fail fast while the database is down, and reconnects by itself once it is back;
+//! - the data version that [`super::cache`] relies on is a counter row that every load which
+//!   changes data increases in its own transaction. A process that reads the new value
+//!   therefore also reads the load's data. Concurrent requests share one query of it through
+//!   [`SharedVersionQuery`];
+//! - a load that changes many rows runs `ANALYZE` after its commit, because until autovacuum
+//!   analyzes the tables the planner has no statistics and joins a user's PAC accounts to
+//!   their dial-in numbers by scanning every dial-in number.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row};
 use zoom_pac_model::{ConferenceId, DialInNumber, PacAccount};
 
-use super::{Account, App, LoadSummary, SigningKey, Store, StoreError, User, UserStatus};
+use super::{
+    Account, App, DataVersion, LoadSummary, ReadCache, SharedVersionQuery, SigningKey, Store,
+    StoreError, User, UserStatus,
+};
 use crate::auth::secret;
 use crate::fixture::{Fixture, FixtureAccount, FixtureApp, FixtureUser};
 
@@ -37,10 +48,20 @@ const MAX_CONNECTIONS: u32 = 10;
 /// bytes of "zoompac\0" read as a big-endian integer.
 const LOAD_LOCK_KEY: i64 = 0x7a6f_6f6d_7061_6300;
 
+/// The rows that a load must insert or change, at least, before it runs `ANALYZE`.
+const ANALYZE_AFTER_ROWS: usize = 1_000;
+
 /// A store in one PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    cache: Arc<ReadCache>,
+    version_query: Arc<SharedVersionQuery>,
+    /// The connection that version queries use, outside the pool: [`SharedVersionQuery`] runs
+    /// one query at a time, and the pool would first check each connection with a round trip
+    /// of its own. `None` until the first query, and again after a failed one.
+    version_connection: Arc<tokio::sync::Mutex<Option<PgConnection>>>,
+    options: PgConnectOptions,
 }
 
 impl PostgresStore {
@@ -51,17 +72,51 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         // The migrator holds an advisory lock while it runs, so processes that start together
         // apply each migration once.
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            cache: Arc::new(ReadCache::new()),
+            version_query: Arc::new(SharedVersionQuery::new()),
+            version_connection: Arc::new(tokio::sync::Mutex::new(None)),
+            options,
+        })
     }
 
     /// Closes every connection of the pool and waits until they are closed.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(connection) = self.version_connection.lock().await.take() {
+            let _ = connection.close().await;
+        }
+    }
+
+    /// Reads the data version on the version connection, connecting first if needed. A
+    /// failure drops the connection, so that the next query reconnects.
+    async fn query_data_version(&self) -> Result<DataVersion, StoreError> {
+        let mut slot = self.version_connection.lock().await;
+        let connection = match slot.as_mut() {
+            Some(connection) => connection,
+            None => {
+                let connected = tokio::time::timeout(ACQUIRE_TIMEOUT, self.options.connect())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)??;
+                slot.insert(connected)
+            }
+        };
+        let queried = sqlx::query_scalar::<_, i64>("SELECT version FROM data_version")
+            .fetch_one(&mut *connection)
+            .await;
+        match queried {
+            Ok(version) => Ok(DataVersion::from_parts([version as u64, 0, 0, 0])),
+            Err(error) => {
+                *slot = None;
+                Err(error.into())
+            }
+        }
     }
 }
 
@@ -340,19 +395,43 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         let mut summary = LoadSummary::default();
+        let mut pac_replaced = false;
         for account in &fixture.accounts {
-            apply_account(&mut tx, account, &mut summary).await?;
+            pac_replaced |= apply_account(&mut tx, account, &mut summary).await?;
+        }
+        if pac_replaced || summary != LoadSummary::default() {
+            sqlx::query("UPDATE data_version SET version = version + 1")
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
+        let rows = summary.accounts + summary.users + summary.pac_accounts + summary.apps;
+        if rows >= ANALYZE_AFTER_ROWS {
+            // The load is committed, so a failure here only leaves the planner without
+            // statistics until autovacuum analyzes the tables.
+            if let Err(error) = sqlx::query("ANALYZE").execute(&self.pool).await {
+                tracing::warn!(%error, "ANALYZE after a large load failed");
+            }
+        }
         Ok(summary)
+    }
+
+    async fn data_version(&self) -> Result<DataVersion, StoreError> {
+        self.version_query.run(|| self.query_data_version()).await
+    }
+
+    fn read_cache(&self) -> &ReadCache {
+        &self.cache
     }
 }
 
+/// Writes one account, its users and its apps. Returns `true` if any user's PAC accounts were
+/// replaced, which [`LoadSummary`] does not show when the new list is empty.
 async fn apply_account(
     conn: &mut PgConnection,
     account: &FixtureAccount,
     summary: &mut LoadSummary,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let changed = sqlx::query(
         "INSERT INTO accounts (id, name, plan, audio_conferencing) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, plan = excluded.plan, \
@@ -369,21 +448,24 @@ async fn apply_account(
     .rows_affected();
     summary.accounts += changed as usize;
 
+    let mut pac_replaced = false;
     for user in &account.users {
-        apply_user(conn, &account.id, user, summary).await?;
+        pac_replaced |= apply_user(conn, &account.id, user, summary).await?;
     }
     for app in &account.apps {
         apply_app(conn, account, app, summary).await?;
     }
-    Ok(())
+    Ok(pac_replaced)
 }
 
+/// Writes one user and replaces their PAC accounts if they differ. Returns `true` if it
+/// replaced them.
 async fn apply_user(
     conn: &mut PgConnection,
     account_id: &str,
     user: &FixtureUser,
     summary: &mut LoadSummary,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let owner: Option<String> = sqlx::query_scalar("SELECT account_id FROM users WHERE id = $1")
         .bind(&user.id)
         .fetch_optional(&mut *conn)
@@ -440,7 +522,7 @@ async fn apply_user(
 
     let expected: Vec<PacAccount> = user.pac_accounts.iter().map(|pac| pac.to_model()).collect();
     if fetch_pac_accounts(conn, &user.id).await? == expected {
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query("DELETE FROM pac_accounts WHERE user_id = $1")
         .bind(&user.id)
@@ -490,7 +572,7 @@ async fn apply_user(
         }
         summary.pac_accounts += 1;
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn apply_app(

@@ -1,7 +1,20 @@
 //! The SQLite store: one database file in WAL mode, migrated on open.
+//!
+//! The data version that [`super::cache`] relies on is the state of a file next to the
+//! database, named after it with `-data-version` appended. Every load that changes data
+//! appends one line to it after its commit, and every request reads its metadata with one
+//! `stat` system call and no query. Appends only grow the file, so its size never returns to
+//! an earlier value unless someone truncates it by hand. Like SQLite's WAL mode itself, this
+//! needs every process on a local file system of one machine.
 
+use std::ffi::OsString;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -10,7 +23,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use zoom_pac_model::{ConferenceId, DialInNumber, PacAccount};
 
-use super::{Account, App, LoadSummary, SigningKey, Store, StoreError, User, UserStatus};
+use super::{
+    Account, App, DataVersion, LoadSummary, ReadCache, SigningKey, Store, StoreError, User,
+    UserStatus,
+};
 use crate::auth::secret;
 use crate::fixture::{Fixture, FixtureAccount, FixtureApp, FixtureUser};
 
@@ -19,10 +35,22 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 const USER_COLUMNS: &str = "id, account_id, email, first_name, last_name, user_type, status, \
                             pac_enabled, created_at, seq";
 
+/// The suffix of the data version file's name, appended to the database file's name.
+const VERSION_FILE_SUFFIX: &str = "-data-version";
+
+/// Counts the loads that changed data in this process, through any SQLite store handle. It is
+/// part of every handle's data version, so that loads are seen at once within the process
+/// whatever the file system's timestamp resolution, and also for in-memory databases, which
+/// have no version file and no other process.
+static LOADS_IN_PROCESS: AtomicU64 = AtomicU64::new(0);
+
 /// A store in one SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The data version file, or `None` for an in-memory database.
+    version_file: Option<Arc<PathBuf>>,
+    cache: Arc<ReadCache>,
 }
 
 impl SqliteStore {
@@ -34,20 +62,115 @@ impl SqliteStore {
         } else {
             SqliteConnectOptions::new().filename(url)
         };
+        let version_file = version_file_path(url, options.get_filename());
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("cache_size", "-512");
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        if let Some(path) = &version_file {
+            // Created up front so that requests find it before the first load.
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|error| version_file_error(path, &error))?;
+        }
+        Ok(Self {
+            pool,
+            version_file: version_file.map(Arc::new),
+            cache: Arc::new(ReadCache::new()),
+        })
     }
+
+    /// Records, after a commit, that a load changed data: every process's next data version
+    /// differs from all earlier ones.
+    fn record_change(&self) {
+        LOADS_IN_PROCESS.fetch_add(1, Ordering::SeqCst);
+        let Some(path) = &self.version_file else {
+            return;
+        };
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let appended = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path.as_path())
+            .and_then(|mut file| file.write_all(format!("{seconds}\n").as_bytes()));
+        if let Err(error) = appended {
+            // The load is committed, so failing it now would misreport it as not written.
+            tracing::error!(
+                path = %path.display(),
+                %error,
+                "failed to update the data version file after a load; other processes on this \
+                 database may serve cached data from before the load until the next load"
+            );
+        }
+    }
+}
+
+/// Returns the data version file of the database that `url` names, or `None` for an
+/// in-memory database.
+fn version_file_path(url: &str, filename: &Path) -> Option<PathBuf> {
+    let name = filename.to_string_lossy();
+    let in_memory = name == ":memory:"
+        || name.starts_with("file:sqlx-in-memory-")
+        || url.contains("mode=memory");
+    if in_memory {
+        return None;
+    }
+    let mut path = OsString::from(filename.as_os_str());
+    path.push(VERSION_FILE_SUFFIX);
+    Some(PathBuf::from(path))
+}
+
+fn version_file_error(path: &Path, error: &io::Error) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(io::Error::new(
+        error.kind(),
+        format!(
+            "failed to open the data version file {}: {error}",
+            path.display()
+        ),
+    )))
+}
+
+/// Returns the parts of the version file's metadata that a change moves: the inode, the size
+/// and the modification time. A missing file (deleted by hand) reads as zeros, and the next
+/// load creates it again.
+fn version_file_state(path: &Path) -> Result<[u64; 3], StoreError> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok([0; 3]),
+        Err(error) => return Err(version_file_error(path, &error)),
+    };
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+        });
+    Ok([inode(&metadata), metadata.len(), modified])
+}
+
+#[cfg(unix)]
+fn inode(metadata: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    metadata.ino()
+}
+
+#[cfg(not(unix))]
+fn inode(_metadata: &std::fs::Metadata) -> u64 {
+    0
 }
 
 fn corrupt(table: &'static str, message: impl ToString) -> StoreError {
@@ -320,19 +443,40 @@ impl Store for SqliteStore {
     async fn apply_fixture(&self, fixture: &Fixture) -> Result<LoadSummary, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut summary = LoadSummary::default();
+        let mut pac_replaced = false;
         for account in &fixture.accounts {
-            apply_account(&mut tx, account, &mut summary).await?;
+            pac_replaced |= apply_account(&mut tx, account, &mut summary).await?;
         }
         tx.commit().await?;
+        if pac_replaced || summary != LoadSummary::default() {
+            self.record_change();
+        }
         Ok(summary)
+    }
+
+    async fn data_version(&self) -> Result<DataVersion, StoreError> {
+        let loads = LOADS_IN_PROCESS.load(Ordering::SeqCst);
+        let [inode, size, modified] = match &self.version_file {
+            // A blocking call on purpose: a stat of a cached inode takes about a microsecond,
+            // far less than handing it to a blocking thread.
+            Some(path) => version_file_state(path)?,
+            None => [0; 3],
+        };
+        Ok(DataVersion::from_parts([loads, inode, size, modified]))
+    }
+
+    fn read_cache(&self) -> &ReadCache {
+        &self.cache
     }
 }
 
+/// Writes one account, its users and its apps. Returns `true` if any user's PAC accounts were
+/// replaced, which [`LoadSummary`] does not show when the new list is empty.
 async fn apply_account(
     conn: &mut SqliteConnection,
     account: &FixtureAccount,
     summary: &mut LoadSummary,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let changed = sqlx::query(
         "INSERT INTO accounts (id, name, plan, audio_conferencing) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, plan = excluded.plan, \
@@ -349,21 +493,24 @@ async fn apply_account(
     .rows_affected();
     summary.accounts += changed as usize;
 
+    let mut pac_replaced = false;
     for user in &account.users {
-        apply_user(conn, &account.id, user, summary).await?;
+        pac_replaced |= apply_user(conn, &account.id, user, summary).await?;
     }
     for app in &account.apps {
         apply_app(conn, account, app, summary).await?;
     }
-    Ok(())
+    Ok(pac_replaced)
 }
 
+/// Writes one user and replaces their PAC accounts if they differ. Returns `true` if it
+/// replaced them.
 async fn apply_user(
     conn: &mut SqliteConnection,
     account_id: &str,
     user: &FixtureUser,
     summary: &mut LoadSummary,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let owner: Option<String> = sqlx::query_scalar("SELECT account_id FROM users WHERE id = ?1")
         .bind(&user.id)
         .fetch_optional(&mut *conn)
@@ -419,7 +566,7 @@ async fn apply_user(
 
     let wanted: Vec<PacAccount> = user.pac_accounts.iter().map(|pac| pac.to_model()).collect();
     if fetch_pac_accounts(conn, &user.id).await? == wanted {
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query("DELETE FROM pac_accounts WHERE user_id = ?1")
         .bind(&user.id)
@@ -469,7 +616,7 @@ async fn apply_user(
         }
         summary.pac_accounts += 1;
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn apply_app(

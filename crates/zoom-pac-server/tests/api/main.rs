@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cache;
 mod errors;
 mod fixtures;
 mod health;
