@@ -5,6 +5,7 @@ mod export;
 mod generate;
 mod list;
 mod load;
+mod rotate_key;
 mod serve;
 mod token;
 
@@ -22,6 +23,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     Export(export::ExportArgs),
     Token(token::TokenArgs),
+    RotateKey(rotate_key::RotateKeyArgs),
     List(list::ListArgs),
 }
 
@@ -42,6 +44,7 @@ impl Command {
             Command::Generate(args) => generate::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Token(args) => token::run(args).await,
+            Command::RotateKey(args) => rotate_key::run(args).await,
             Command::List(args) => list::run(args).await,
         }
     }

@@ -14,4 +14,5 @@ mod pac;
 mod properties;
 mod rate_limits;
 mod restart;
+mod security;
 mod users;
