@@ -155,7 +155,6 @@ pub struct TokenService {
     store: Arc<dyn Store>,
     /// A key from configuration, used instead of the store's keys when set.
     configured: Option<Arc<KeyPair>>,
-    current: RwLock<Option<Cached<Arc<KeyPair>>>>,
     verifying: RwLock<HashMap<String, Cached<Option<Arc<DecodingKey>>>>>,
     /// Verified tokens by their signature, the text after the last `.`.
     verified: RwLock<HashMap<Box<str>, VerifiedToken>>,
@@ -185,7 +184,6 @@ impl TokenService {
                 }))
             }),
             store,
-            current: RwLock::new(None),
             verifying: RwLock::new(HashMap::new()),
             verified: RwLock::new(HashMap::new()),
             lifetime,
@@ -343,17 +341,15 @@ impl TokenService {
         if let Some(key) = &self.configured {
             return Ok(Arc::clone(key));
         }
-        if let Some(cached) = read(&self.current).as_ref().filter(|c| c.is_fresh()) {
-            return Ok(Arc::clone(&cached.value));
-        }
+        // The current key is read from the store for every token issued, not cached, so that
+        // no process signs with a key that another process has rotated out. Token requests
+        // are rare next to API requests, so the query costs little.
         let candidate = SigningKey {
             kid: random_hex(8),
             secret: random_bytes(64),
         };
         let stored = self.store.current_signing_key_or_insert(candidate).await?;
-        let pair = Arc::new(KeyPair::new(&stored));
-        *write(&self.current) = Some(Cached::new(Arc::clone(&pair)));
-        Ok(pair)
+        Ok(Arc::new(KeyPair::new(&stored)))
     }
 
     async fn verifying_key(&self, kid: &str) -> Result<Option<Arc<DecodingKey>>, StoreError> {

@@ -73,12 +73,21 @@ async fn issue_token(
             false
         }
     };
-    let Some(app) = app.filter(|_| authenticated) else {
-        tracing::warn!(client.id = %client_id, "token request rejected: invalid client credentials");
-        return Err(OAuthFailure::InvalidClient);
+    // Only a stored client id is logged: an unknown one may be a secret pasted into the
+    // wrong field.
+    let app = match app {
+        Some(app) if authenticated => app,
+        Some(app) => {
+            tracing::warn!(client.id = ?app.client_id, "token request rejected: wrong client secret");
+            return Err(OAuthFailure::InvalidClient);
+        }
+        None => {
+            tracing::warn!("token request rejected: unknown client id");
+            return Err(OAuthFailure::InvalidClient);
+        }
     };
     if !state.config.demo && fixture::is_demo_client(&app.client_id) {
-        tracing::warn!(client.id = %app.client_id, "token request rejected: demo apps work only with --demo");
+        tracing::warn!(client.id = ?app.client_id, "token request rejected: demo apps work only with --demo");
         return Err(OAuthFailure::InvalidClient);
     }
 
@@ -91,7 +100,7 @@ async fn issue_token(
         None | Some("") => return Err(OAuthFailure::MissingAccountId),
         Some(account_id) if account_id == app.account_id => {}
         Some(_) => {
-            tracing::warn!(client.id = %app.client_id, "token request rejected: account id is not the app's");
+            tracing::warn!(client.id = ?app.client_id, "token request rejected: account id is not the app's");
             return Err(OAuthFailure::InvalidAccountId);
         }
     }

@@ -485,6 +485,10 @@ async fn secrets_stay_out_of_logs_and_errors() {
         client
             .post(url(grant))
             .basic_auth("unknownClient", Some(CLIENT_SECRET)),
+        // The secret pasted into the client id field must not reach the logs either.
+        client
+            .post(url(grant))
+            .basic_auth(CLIENT_SECRET, Some(CLIENT_ID)),
         client
             .post(url(grant))
             .header("authorization", format!("Basic {CLIENT_ID}:{CLIENT_SECRET}")),
