@@ -75,7 +75,7 @@ mod tests {
     use std::str::FromStr;
 
     use serde_json::Value;
-    use zoom_pac_model::{ConferenceId, DialInNumber};
+    use zoom_pac_model::{ConferenceId, DialInNumber, PacAccountList};
 
     use super::encode::{encode_listing, encode_listing_via_value};
     use super::*;
@@ -115,9 +115,12 @@ mod tests {
 
     #[test]
     fn direct_encoding_matches_value_encoding() {
-        for list in [accounts(), Vec::new()] {
+        for accounts in [accounts(), Vec::new()] {
+            let list = PacAccountList {
+                pac_accounts: accounts.clone(),
+            };
             for quote_ids in [false, true] {
-                let direct = encode_listing(&list, quote_ids).expect("direct encoding");
+                let direct = encode_listing(&accounts, quote_ids).expect("direct encoding");
                 let via_value = encode_listing_via_value(&list, quote_ids).expect("value encoding");
                 assert_eq!(parse(&direct), parse(&via_value), "quote_ids = {quote_ids}");
             }

@@ -266,7 +266,9 @@ impl CachedReads {
             return Ok(bytes);
         }
         let accounts = store.pac_accounts(user_id).await?;
-        let bytes = Bytes::from(encode(&accounts)?);
+        // A copy, because the encoder's buffer may be larger than the body and the cache keeps
+        // the bytes for as long as the data version stays.
+        let bytes = Bytes::copy_from_slice(&encode(&accounts)?);
         self.insert(|entries| {
             let map = &mut entries.encoded_pac_accounts;
             if !map.contains_key(user_id) && map.len() >= MAX_ENTRIES {

@@ -35,16 +35,13 @@ pub fn encode_listing(accounts: &[PacAccount], quote_ids: bool) -> serde_json::R
 /// benchmarks use this one as the baseline.
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn encode_listing_via_value(
-    accounts: &[PacAccount],
+    list: &PacAccountList,
     quote_ids: bool,
 ) -> serde_json::Result<Vec<u8>> {
-    let list = PacAccountList {
-        pac_accounts: accounts.to_vec(),
-    };
     if !quote_ids {
-        return serde_json::to_vec(&list);
+        return serde_json::to_vec(list);
     }
-    let mut value = serde_json::to_value(&list)?;
+    let mut value = serde_json::to_value(list)?;
     if let Some(accounts) = value
         .get_mut("pac_accounts")
         .and_then(serde_json::Value::as_array_mut)
