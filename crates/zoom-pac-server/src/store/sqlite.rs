@@ -7,13 +7,14 @@
 //! an earlier value unless someone truncates it by hand. Like SQLite's WAL mode itself, this
 //! needs every process on a local file system of one machine.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -38,11 +39,25 @@ const USER_COLUMNS: &str = "id, account_id, email, first_name, last_name, user_t
 /// The suffix of the data version file's name, appended to the database file's name.
 const VERSION_FILE_SUFFIX: &str = "-data-version";
 
-/// Counts the loads that changed data in this process, through any SQLite store handle. It is
-/// part of every handle's data version, so that loads are seen at once within the process
-/// whatever the file system's timestamp resolution, and also for in-memory databases, which
-/// have no version file and no other process.
-static LOADS_IN_PROCESS: AtomicU64 = AtomicU64::new(0);
+/// For each database file, counts the loads that changed its data in this process, through
+/// any store handle of that file. The count is part of every handle's data version, so that
+/// loads are seen at once within the process whatever the file system's timestamp
+/// resolution. Keying by file keeps a load of one database from changing the version of
+/// another.
+static LOADS_IN_PROCESS: LazyLock<Mutex<HashMap<PathBuf, Arc<AtomicU64>>>> =
+    LazyLock::new(Mutex::default);
+
+/// Returns the in-process load counter of the database whose version file is `path`, or a
+/// counter of its own for an in-memory database, which no other handle can open.
+fn load_counter(path: Option<&PathBuf>) -> Arc<AtomicU64> {
+    let Some(path) = path else {
+        return Arc::default();
+    };
+    let mut counters = LOADS_IN_PROCESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(counters.entry(path.clone()).or_default())
+}
 
 /// A store in one SQLite database file.
 #[derive(Debug, Clone)]
@@ -50,6 +65,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The data version file, or `None` for an in-memory database.
     version_file: Option<Arc<PathBuf>>,
+    /// The loads that changed this database in this process.
+    loads: Arc<AtomicU64>,
     cache: Arc<ReadCache>,
 }
 
@@ -86,6 +103,7 @@ impl SqliteStore {
         }
         Ok(Self {
             pool,
+            loads: load_counter(version_file.as_ref()),
             version_file: version_file.map(Arc::new),
             cache: Arc::new(ReadCache::new()),
         })
@@ -94,7 +112,7 @@ impl SqliteStore {
     /// Records, after a commit, that a load changed data: every process's next data version
     /// differs from all earlier ones.
     fn record_change(&self) {
-        LOADS_IN_PROCESS.fetch_add(1, Ordering::SeqCst);
+        self.loads.fetch_add(1, Ordering::SeqCst);
         let Some(path) = &self.version_file else {
             return;
         };
@@ -455,7 +473,7 @@ impl Store for SqliteStore {
     }
 
     async fn data_version(&self) -> Result<DataVersion, StoreError> {
-        let loads = LOADS_IN_PROCESS.load(Ordering::SeqCst);
+        let loads = self.loads.load(Ordering::SeqCst);
         let [inode, size, modified] = match &self.version_file {
             // A blocking call on purpose: a stat of a cached inode takes about a microsecond,
             // far less than handing it to a blocking thread.
