@@ -5,23 +5,35 @@
 # wrk command on 127.0.0.1 over the same user paths and tokens, and prints requests/s, p50
 # and p99 latency and peak RSS for each, with the ratios to the baseline.
 #
-# Usage: bench/load.sh [--users N] [--duration SECONDS] [--connections C] [--threads T]
-#                      [--postgres ADMIN_URL --redis URL]
+# Each server first gets an unmeasured warm-up run of the same wrk command, long enough to
+# request nearly every user at least once, so that the measured run shows the steady state
+# rather than the first request per user. --warmup 0 measures from a cold start.
+#
+# The servers run with --no-rate-limits, so the rate limiter is not consulted. --limit-qps N
+# adds the rule all.light.qps=N, so that every request is counted: in process for SQLite, in
+# Redis for PostgreSQL. Pick N above the measured rate, or requests get 429.
+#
+# Usage: bench/load.sh [--users N] [--duration SECONDS] [--warmup SECONDS] [--connections C]
+#                      [--threads T] [--limit-qps N] [--postgres ADMIN_URL --redis URL]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 users=10000
 duration=10
+warmup=3
 connections=32
 threads=2
 postgres=""
 redis=""
+limit_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --users) users=$2; shift 2 ;;
         --duration) duration=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
+        --limit-qps) limit_args=(--rate-limit "all.light.qps=$2"); shift 2 ;;
         --postgres) postgres=$2; shift 2 ;;
         --redis) redis=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
@@ -76,7 +88,12 @@ for n, user in enumerate(u for u in users if u["pac_enabled"] and u["status"] ==
     print(f"/v2/users/{ref}/pac")
 PY
 
+# Prints the JSON result line of one measured wrk run against $1, after the warm-up run.
 run_wrk() {
+    if [ "$warmup" -gt 0 ]; then
+        wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/rotate.lua "$1" \
+            -- "$work/paths.txt" "$work/tokens.txt" >/dev/null
+    fi
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s bench/rotate.lua "$1" \
         -- "$work/paths.txt" "$work/tokens.txt" | tail -n 1
 }
@@ -97,7 +114,8 @@ kill "$baseline_pid"
 bench_server() {
     local name=$1; shift
     local port; port=$(free_port)
-    "$bin/zoom-pac" serve --listen "127.0.0.1:$port" --no-rate-limits --fixtures "$work/fixture.json" "$@" \
+    "$bin/zoom-pac" serve --listen "127.0.0.1:$port" --no-rate-limits "${limit_args[@]}" \
+        --fixtures "$work/fixture.json" "$@" \
         >/dev/null 2>"$work/$name.log" &
     local pid=$!; pids+=("$pid")
     wait_ready "http://127.0.0.1:$port/readyz"

@@ -1,7 +1,7 @@
 //! Micro-benchmarks of the steps of an authenticated PAC listing that run on every request,
-//! each next to the variant it replaced: token verification without and with the cache of
-//! verified tokens, user resolution by a store query and through the read cache, and listing
-//! encoding through `serde_json::Value` and directly.
+//! each next to the variant it replaced. Token verification runs without and with the cache
+//! of verified tokens, user resolution by a store query and through the read cache, and
+//! listing encoding through `serde_json::Value` and directly.
 //!
 //! Run with `cargo bench -p zoom-pac-server --bench hot_paths`. Criterion prints the time per
 //! call of each variant. The stores are SQLite files in a temporary directory.
