@@ -127,6 +127,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    // The parsed fixtures are no longer needed; free them before serving.
+    drop(fixtures);
+
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("failed to listen on {}", args.listen))?;

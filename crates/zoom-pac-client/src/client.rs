@@ -287,9 +287,12 @@ impl Client {
             if let Some(pacer) = paced {
                 pacer.acquire().await;
             }
+            let sent_at = SystemTime::now();
             let outcome = self.send(copy).await;
             if let (Some(pacer), Attempt::Response(response)) = (paced, &outcome) {
-                pacer.observe(response.status, &response.rate_limit()).await;
+                pacer
+                    .observe(response.status, &response.rate_limit(), sent_at)
+                    .await;
             }
             let (wait, reason) = match &outcome {
                 Attempt::Response(response) if is_retryable_status(response.status) => {

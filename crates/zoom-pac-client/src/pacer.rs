@@ -19,8 +19,8 @@ const BOUNDARY_MARGIN: Duration = Duration::from_millis(5);
 /// Each request takes the next free send slot; slots are `1 / rate` apart. After a 429 the
 /// pacer holds every request until the `Retry-After` time, or without one until the next
 /// whole Unix second (Zoom's per-second windows are whole seconds). When a response reports
-/// `X-RateLimit-Remaining: 0`, the pacer also waits for the next whole second, because the
-/// window has no room left.
+/// `X-RateLimit-Remaining: 0`, the pacer also waits for the second after the one the request
+/// was sent in, because that window has no room left.
 #[derive(Debug)]
 pub struct Pacer {
     interval: Duration,
@@ -60,13 +60,15 @@ impl Pacer {
         tokio::time::sleep_until(slot).await;
     }
 
-    /// Adjusts the schedule after a response: holds back the next sends after a 429 or when
-    /// the window has no room left.
-    pub async fn observe(&self, status: StatusCode, limit: &RateLimit) {
+    /// Adjusts the schedule after a response to a request sent at `sent_at`: holds back the
+    /// next sends after a 429, or when the window the request was counted in has no room
+    /// left. That window is the Unix second of `sent_at`, so a response that arrives after
+    /// the window ended holds nothing back.
+    pub async fn observe(&self, status: StatusCode, limit: &RateLimit, sent_at: SystemTime) {
         let hold_until = if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = match limit.retry_after {
                 Some(retry_after) => retry_after.delay_from(SystemTime::now()),
-                None => until_next_second(),
+                None => until_second_after(sent_at),
             };
             tracing::debug!(
                 wait_ms = wait.as_millis() as u64,
@@ -74,7 +76,7 @@ impl Pacer {
             );
             Some(Instant::now() + wait)
         } else if limit.remaining == Some(0) {
-            Some(Instant::now() + until_next_second())
+            Some(Instant::now() + until_second_after(sent_at))
         } else {
             None
         };
@@ -85,13 +87,14 @@ impl Pacer {
     }
 }
 
-/// Returns the time until the next whole Unix second, plus a margin.
-fn until_next_second() -> Duration {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let into_second = Duration::from_nanos(u64::from(now.subsec_nanos()));
-    Duration::from_secs(1) - into_second + BOUNDARY_MARGIN
+/// Returns the time from now until the whole Unix second that follows `sent_at` starts, plus
+/// a margin; zero if that time has passed.
+fn until_second_after(sent_at: SystemTime) -> Duration {
+    let sent = sent_at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let next_second = UNIX_EPOCH + Duration::from_secs(sent.as_secs() + 1) + BOUNDARY_MARGIN;
+    next_second
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -117,7 +120,9 @@ mod tests {
             retry_after: Some(crate::RetryAfter::Delay(Duration::from_secs(2))),
             ..RateLimit::default()
         };
-        pacer.observe(StatusCode::TOO_MANY_REQUESTS, &limit).await;
+        pacer
+            .observe(StatusCode::TOO_MANY_REQUESTS, &limit, SystemTime::now())
+            .await;
         let start = Instant::now();
         pacer.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(2));
