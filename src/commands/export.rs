@@ -39,7 +39,7 @@ Exit codes:
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub struct ExportArgs {
-    /// Which users to export.
+    /// The status of the users to export.
     #[arg(long, value_enum, default_value_t = StatusArg::Active)]
     pub status: StatusArg,
     /// The output format.

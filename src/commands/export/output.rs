@@ -21,7 +21,7 @@ struct UserLine<'a> {
     pac_accounts: &'a [PacAccount],
 }
 
-/// What the export learned about one user.
+/// The outcome of fetching one user's PAC accounts.
 pub enum UserResult {
     Accounts(PacAccountList),
     /// The user does not have PAC enabled (Zoom code 2024).
