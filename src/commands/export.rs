@@ -122,7 +122,11 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         Ok(tally) => tally,
         Err(ExportError::Api(error)) => {
             sink.discard();
-            eprintln!("error: listing users failed; no output was kept");
+            if args.output.is_some() {
+                eprintln!("error: listing users failed; no output file was written");
+            } else {
+                eprintln!("error: listing users failed; the output above is incomplete");
+            }
             return Ok(report_failure(&error, false).into());
         }
         Err(ExportError::Output(error)) => {
@@ -198,7 +202,6 @@ async fn export(client: &Client, args: &ExportArgs, sink: &mut Sink) -> Result<T
             }
         };
         tally.requests += 1;
-        tally.users += 1;
         progress.inc(1);
         let result = match result {
             Ok(list) => UserResult::Accounts(list),
@@ -212,6 +215,7 @@ async fn export(client: &Client, args: &ExportArgs, sink: &mut Sink) -> Result<T
                 continue;
             }
         };
+        tally.users += 1;
         tally.rows += sink.write(&user, &result).map_err(ExportError::Output)?;
     }
     progress.finish_and_clear();

@@ -27,6 +27,13 @@ pub struct GenerateArgs {
 }
 
 pub async fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    if args.users > generate::MAX_USERS {
+        anyhow::bail!(
+            "--users {} is too many: one generated account holds at most {}; generate several accounts with different --account-id values",
+            args.users,
+            generate::MAX_USERS
+        );
+    }
     let options = GenerateOptions {
         users: args.users,
         seed: args.seed,
@@ -49,8 +56,16 @@ pub async fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.write_all(b"\n")?;
+            let written = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.write_all(b"\n"));
+            // A closed pipe, as from `zoom-pac generate ... | head`, is not an error.
+            match written {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(anyhow::Error::new(error).context("failed to write the fixture"));
+                }
+                _ => {}
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
