@@ -1,4 +1,4 @@
-//! The subcommands. Each module holds one command's arguments and its `run`.
+//! The subcommands. Each module contains one command's arguments and its `run`.
 
 mod api;
 mod export;

@@ -29,7 +29,7 @@ pub struct GenerateArgs {
 pub async fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     if args.users > generate::MAX_USERS {
         anyhow::bail!(
-            "--users {} is too many: one generated account holds at most {}; generate several accounts with different --account-id values",
+            "--users {} is too many: one generated account has at most {} users; generate several accounts with different --account-id values",
             args.users,
             generate::MAX_USERS
         );

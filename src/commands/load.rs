@@ -31,11 +31,13 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let store = store::open(&args.database.database)
         .await
         .context("failed to open the database")?;
+
     let users: usize = fixture
         .accounts
         .iter()
         .map(|account| account.users.len())
         .sum();
+
     let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     spinner.set_style(
         ProgressStyle::with_template("{spinner} {msg} {elapsed}")
@@ -48,12 +50,14 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     spinner.enable_steady_tick(Duration::from_millis(100));
     let applied = store.apply_fixture(&fixture).await;
     spinner.finish_and_clear();
+
     let summary = applied.with_context(|| {
         format!(
             "failed to load {}; nothing was written",
             args.file.display()
         )
     })?;
+
     println!(
         "loaded {}: {} accounts, {} users, {} PAC accounts and {} apps added or changed",
         args.file.display(),

@@ -47,7 +47,7 @@ pub struct ServeArgs {
     /// The lifetime of issued tokens, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub token_lifetime: u64,
-    /// How long a request may run before the server answers 504, in seconds.
+    /// How long a request may run before the server responds with 504, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,
     /// Override one rate limit, as PLAN.LABEL.WINDOW=N: PLAN is free, pro, business,

@@ -17,7 +17,7 @@ const BOUNDARY_MARGIN: Duration = Duration::from_millis(5);
 /// client.
 ///
 /// Each request takes the next free send slot; slots are `1 / rate` apart. After a 429 the
-/// pacer holds every request until the `Retry-After` time, or without one until the next
+/// pacer delays every request until the `Retry-After` time, or without one until the next
 /// whole Unix second (Zoom's per-second windows are whole seconds). When a response reports
 /// `X-RateLimit-Remaining: 0`, the pacer also waits for the second after the one the request
 /// was sent in, because that window has no room left.
@@ -63,7 +63,7 @@ impl Pacer {
     /// Adjusts the schedule after a response to a request sent at `sent_at`: holds back the
     /// next sends after a 429, or when the window the request was counted in has no room
     /// left. That window is the Unix second of `sent_at`, so a response that arrives after
-    /// the window ended holds nothing back.
+    /// the window ended delays nothing.
     pub async fn observe(&self, status: StatusCode, limit: &RateLimit, sent_at: SystemTime) {
         let hold_until = if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = match limit.retry_after {

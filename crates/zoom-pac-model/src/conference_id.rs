@@ -31,7 +31,7 @@ impl fmt::Display for InvalidConferenceId {
 impl std::error::Error for InvalidConferenceId {}
 
 impl ConferenceId {
-    /// The longest id accepted, in digits (`u64::MAX` has 20).
+    /// The maximum length of an id, in digits (`u64::MAX` has 20).
     pub const MAX_DIGITS: usize = 20;
 
     /// Returns the digits.

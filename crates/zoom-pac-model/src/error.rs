@@ -42,7 +42,7 @@ impl fmt::Display for ZoomError {
 pub struct FieldError {
     /// The request field that failed validation.
     pub field: String,
-    /// Why the field failed.
+    /// The reason the field failed validation.
     pub message: String,
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::limit::LimitTable;
 
-/// How `conference_id` is written in PAC listings.
+/// The JSON form of `conference_id` in PAC listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConferenceIdFormat {
     /// A JSON integer, as Zoom's OpenAPI document types it.
@@ -20,16 +20,16 @@ pub struct ServerConfig {
     /// The URL that clients reach this server at, without `/v2`. Token responses carry it as
     /// `api_url`.
     pub public_url: String,
-    /// How PAC listings write `conference_id`.
+    /// The JSON form of `conference_id` in PAC listings.
     pub conference_id_format: ConferenceIdFormat,
     /// The lifetime of issued tokens. Zoom's is one hour.
     pub token_lifetime: Duration,
     /// A fixed signing key. When `None`, the key is generated once and kept in the database.
     pub signing_key: Option<Vec<u8>>,
-    /// How long a request may take before the server answers 504.
+    /// How long a request may take before the server responds with 504.
     pub request_timeout: Duration,
     /// Whether the demo apps may request tokens. Their credentials are public, so outside
-    /// demo mode the token endpoint rejects them even if the database holds them.
+    /// demo mode the token endpoint rejects them even if the database contains them.
     pub demo: bool,
     /// The rate limits per plan and label.
     pub limits: LimitTable,

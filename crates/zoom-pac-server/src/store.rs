@@ -69,7 +69,7 @@ pub enum StoreError {
 /// command-line tool uses.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Checks that the database answers.
+    /// Checks that the database responds.
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Returns the account with this id.

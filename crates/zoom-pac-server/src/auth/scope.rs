@@ -9,7 +9,7 @@ pub struct ScopeRule {
     pub own: &'static [&'static str],
     /// The granular scope names listed when the token has none of the scopes above.
     pub required: &'static [&'static str],
-    /// The names listed when an own-user token asks for another user.
+    /// The names listed when an own-user token requests another user.
     pub admin_required: &'static [&'static str],
 }
 
@@ -40,7 +40,7 @@ pub const GET_USER: ScopeRule = ScopeRule {
     admin_required: &["user:read:user:admin"],
 };
 
-/// Which users a token may act on for one operation.
+/// The set of users a token may act on for one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Any user of the token's account.

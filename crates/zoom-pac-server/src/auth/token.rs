@@ -3,8 +3,8 @@
 //! The signing key comes from configuration, or is generated once and kept in the store, so
 //! that a restarted process, or another process on the same database, accepts the tokens
 //! already issued. Keys are looked up by the `kid` in each token's header and cached for
-//! [`KEY_RECHECK`], after which the store is asked again; a key rotated out of the store
-//! therefore stops verifying on every process within that time.
+//! [`KEY_RECHECK`]. After that the store is read again, so a key rotated out of the store
+//! stops verifying on every process within that time.
 //!
 //! Verified tokens are cached, because checking the HMAC and parsing the claims cost more
 //! than the rest of a cached request. A cached token is served only for the same full text,
@@ -38,7 +38,7 @@ const MAX_CACHED_KEYS: usize = 1024;
 /// Verified tokens remembered, at most, before the token cache is cleared.
 pub const MAX_CACHED_TOKENS: usize = 4096;
 
-/// Who a token acts for.
+/// The kind of principal a token acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
@@ -53,7 +53,7 @@ pub enum TokenKind {
 pub struct Claims {
     /// The claims format version.
     pub ver: u32,
-    /// Who the token acts for.
+    /// The kind of principal the token acts for.
     pub tty: TokenKind,
     /// The account id.
     pub aid: String,
@@ -88,7 +88,7 @@ impl AccessToken {
     }
 }
 
-/// Why a token was not accepted.
+/// The reason a token was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     /// The token is malformed, signed by an unknown key or otherwise not ours.

@@ -1,4 +1,4 @@
-//! Every error the API answers with, in Zoom's body format and with Zoom's status.
+//! Every error the API responds with, in Zoom's body format and with Zoom's status.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -177,7 +177,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A failed request to the OAuth token endpoint, answered with Zoom's
+/// A failed request to the OAuth token endpoint, which gets Zoom's
 /// `{"reason": ..., "error": ...}` body.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthFailure {

@@ -1,4 +1,4 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (the database answers too).
+//! `GET /healthz` (the process responds) and `GET /readyz` (the database responds too).
 
 use axum::Json;
 use axum::Router;
@@ -25,7 +25,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(error) => {
-            tracing::warn!(%error, "readiness check failed: the database does not answer");
+            tracing::warn!(%error, "readiness check failed: the database does not respond");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(ZoomError::new(503, "The database is not reachable.")),

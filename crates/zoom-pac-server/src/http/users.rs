@@ -117,7 +117,7 @@ async fn list_users(
 
     let account_id = &caller.account.id;
     let total_records = state.store.count_users(account_id, query.status).await?;
-    // One extra row tells whether another page follows.
+    // One extra row shows whether another page follows.
     let mut users = state
         .store
         .list_users(

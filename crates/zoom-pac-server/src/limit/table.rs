@@ -91,7 +91,7 @@ impl Default for LimitTable {
     }
 }
 
-/// Why a `--rate-limit` rule could not be read.
+/// The error returned when a `--rate-limit` rule does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid rate-limit rule {rule:?}: {reason}; expected PLAN.LABEL.WINDOW=N, such as business.light.qps=500 or free.light.daily=off, where PLAN may be `all`"

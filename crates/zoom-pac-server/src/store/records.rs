@@ -1,4 +1,4 @@
-//! Rows of the store, as the rest of the server sees them.
+//! Rows of the store, as the rest of the server uses them.
 
 use std::fmt;
 use std::str::FromStr;
